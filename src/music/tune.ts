@@ -1,0 +1,91 @@
+import type { Key } from "./key.js";
+import type { Pitch } from "./pitch.js";
+import { type Rational, rat } from "./rational.js";
+
+/**
+ * The symbolic tune every part of Tunesmith speaks: the ABC and MIDI readers produce it,
+ * the tokenizer, ABC writer and MIDI writer consume it.
+ *
+ * Music is a flat list of elements in written order (bar lines, repeats and endings
+ * included), as in ABC itself. Durations are exact fractions of a whole note and are
+ * the *sounding* durations: notes inside a tuplet already carry the tuplet's scaling.
+ */
+export interface Tune {
+  readonly title: string;
+  readonly meter: Meter;
+  /** ABC `L:`; presentation only (durations are absolute). */
+  readonly unitLength: Rational;
+  readonly key: Key;
+  readonly tempo?: Tempo;
+  readonly elements: readonly TuneElement[];
+}
+
+export interface Meter {
+  readonly num: number;
+  readonly den: number;
+}
+
+export interface Tempo {
+  /** Beats per minute of `beat`. */
+  readonly bpm: number;
+  readonly beat: Rational;
+}
+
+export interface NoteElement {
+  readonly kind: "note";
+  readonly pitch: Pitch;
+  readonly duration: Rational;
+  /** Tied to the next note (same pitch). */
+  readonly tie?: boolean;
+}
+
+export interface RestElement {
+  readonly kind: "rest";
+  readonly duration: Rational;
+}
+
+/**
+ * ABC `(p:q:r`: the next r notes/rests are played p in the time of q. Their
+ * durations in the tune are already scaled by q/p.
+ */
+export interface TupletElement {
+  readonly kind: "tuplet";
+  readonly p: number;
+  readonly q: number;
+  readonly r: number;
+}
+
+export const BAR_TYPES = ["|", "||", "|]", "|:", ":|", "::"] as const;
+export type BarType = (typeof BAR_TYPES)[number];
+
+export interface BarElement {
+  readonly kind: "bar";
+  readonly bar: BarType;
+}
+
+/** Start of a volta (`[1`, `[2`, `[1,2`). */
+export interface EndingElement {
+  readonly kind: "ending";
+  readonly numbers: readonly number[];
+}
+
+export type TuneElement = NoteElement | RestElement | TupletElement | BarElement | EndingElement;
+
+export const DEFAULT_UNIT = rat(1, 8);
+
+export function meterLength(m: Meter): Rational {
+  return rat(m.num, m.den);
+}
+
+export function isCompound(m: Meter): boolean {
+  return m.den === 8 && m.num % 3 === 0 && m.num > 3;
+}
+
+export function notes(tune: Tune): NoteElement[] {
+  return tune.elements.filter((e): e is NoteElement => e.kind === "note");
+}
+
+/** Bar lines after which a new section starts (repeats loop back to the latest one). */
+export function isSectionBoundary(bar: BarType): boolean {
+  return bar !== "|";
+}
