@@ -127,15 +127,18 @@ export function abcKeyName(key: Key): string {
 
 /**
  * The spelled interval that moves `from` onto `to`, choosing the nearer direction
- * (at most a tritone) so transposed tunes stay in a playable register.
+ * (at most a tritone) so transposed tunes stay in a playable register. Antisymmetric,
+ * so transposing there and back is exact.
  */
 export function intervalBetween(from: Tonic, to: Tonic): Interval {
-  const up = (((to.step - from.step) % 7) + 7) % 7;
-  const semisUp = (STEP_SEMITONES[to.step] + to.alter - (STEP_SEMITONES[from.step] + from.alter) + 24) % 12;
-  if (up === 0) return { steps: 0, semitones: semisUp > 6 ? semisUp - 12 : semisUp };
-  const upward: Interval = { steps: up, semitones: semisUp };
-  const downward: Interval = { steps: up - 7, semitones: semisUp - 12 };
-  return Math.abs(downward.semitones) < Math.abs(upward.semitones) ? downward : upward;
+  const up = (to.step - from.step + 7) % 7;
+  const span = STEP_SEMITONES[to.step] - STEP_SEMITONES[from.step] + (to.step < from.step ? 12 : 0);
+  const upward: Interval = { steps: up, semitones: span + to.alter - from.alter };
+  if (up === 0) return upward;
+  const downward: Interval = { steps: up - 7, semitones: upward.semitones - 12 };
+  const byDistance = Math.abs(downward.semitones) - Math.abs(upward.semitones);
+  const byLetters = Math.abs(downward.steps) - Math.abs(upward.steps);
+  return byDistance < 0 || (byDistance === 0 && byLetters < 0) ? downward : upward;
 }
 
 /** The pitch as a key signature would spell it without an accidental. */

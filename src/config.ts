@@ -1,0 +1,201 @@
+/**
+ * The one module that reads the environment. `loadConfig` is pure: it validates a plain env
+ * object and returns typed settings, or throws one `ConfigError` listing every bad variable.
+ * `config()` loads `.env` (via dotenv) into process.env once and validates that.
+ */
+import path from "node:path";
+import dotenv from "dotenv";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const NODE_ENVS = ["development", "production", "test"] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export const TF_BACKENDS = ["auto", "node", "wasm", "cpu"] as const;
+export type TfBackend = (typeof TF_BACKENDS)[number];
+
+export interface Config {
+  /** Bot token. Optional here: only the bot requires it. Never log or echo it. */
+  readonly discordToken: string | undefined;
+  readonly discordClientId: string | undefined;
+  readonly discordGuildId: string | undefined;
+  /** Override for the Discord REST base URL (http or https). */
+  readonly discordApiUrl: string | undefined;
+  /** Absolute path. */
+  readonly dataDir: string;
+  /** Absolute path. */
+  readonly modelDir: string;
+  readonly logLevel: LogLevel;
+  readonly nodeEnv: NodeEnv;
+  readonly tfBackend: TfBackend;
+  readonly adminUserIds: readonly string[];
+  readonly adminRoleIds: readonly string[];
+  readonly composeConcurrency: number;
+  readonly maxAttachmentBytes: number;
+  readonly maxSeedNotes: number;
+}
+
+/** Every invalid variable, reported together. `problems` holds one line per variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    const noun = problems.length === 1 ? "problem" : "problems";
+    super(
+      `Invalid configuration (${problems.length} ${noun}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Thrown by a parser; `problem` follows `NAME="value" ` in the final message. */
+class Invalid extends Error {}
+
+type Parser<T> = (raw: string) => T;
+
+interface Field<T> {
+  readonly env: string;
+  readonly parse: Parser<T>;
+  /** Used when the variable is unset or empty. */
+  readonly fallback: T;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+const SNOWFLAKE_FORM = "a Discord ID (snowflake) of 17-20 digits";
+
+const text: Parser<string> = (raw) => raw;
+
+function oneOf<const T extends readonly string[]>(values: T): Parser<T[number]> {
+  return (raw) => {
+    if ((values as readonly string[]).includes(raw)) return raw as T[number];
+    throw new Invalid(`is not one of ${values.join(", ")}`);
+  };
+}
+
+const snowflake: Parser<string> = (raw) => {
+  if (SNOWFLAKE.test(raw)) return raw;
+  throw new Invalid(`is not ${SNOWFLAKE_FORM}`);
+};
+
+const snowflakeList: Parser<readonly string[]> = (raw) => {
+  const ids = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const bad = ids.filter((id) => !SNOWFLAKE.test(id));
+  if (bad.length > 0) {
+    throw new Invalid(
+      `has invalid entries ${bad.map((b) => JSON.stringify(b)).join(", ")}; expected a comma-separated list of ${SNOWFLAKE_FORM}`,
+    );
+  }
+  return [...new Set(ids)];
+};
+
+function int(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  const form = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+  return (raw) => {
+    const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+    throw new Invalid(`is not ${form}`);
+  };
+}
+
+const httpUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Invalid("is not a URL; expected an http:// or https:// URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Invalid(`has protocol ${url.protocol}; expected an http:// or https:// URL`);
+  }
+  return raw;
+};
+
+const dir: Parser<string> = (raw) => path.resolve(raw);
+
+const FIELDS = {
+  discordToken: { env: "DISCORD_TOKEN", parse: text, fallback: undefined },
+  discordClientId: { env: "DISCORD_CLIENT_ID", parse: snowflake, fallback: undefined },
+  discordGuildId: { env: "DISCORD_GUILD_ID", parse: snowflake, fallback: undefined },
+  discordApiUrl: { env: "DISCORD_API_URL", parse: httpUrl, fallback: undefined },
+  dataDir: { env: "DATA_DIR", parse: dir, fallback: "./data" },
+  modelDir: { env: "MODEL_DIR", parse: dir, fallback: "models/default" },
+  logLevel: { env: "LOG_LEVEL", parse: oneOf(LOG_LEVELS), fallback: "info" },
+  nodeEnv: { env: "NODE_ENV", parse: oneOf(NODE_ENVS), fallback: "development" },
+  tfBackend: { env: "TF_BACKEND", parse: oneOf(TF_BACKENDS), fallback: "auto" },
+  adminUserIds: { env: "ADMIN_USER_IDS", parse: snowflakeList, fallback: [] },
+  adminRoleIds: { env: "ADMIN_ROLE_IDS", parse: snowflakeList, fallback: [] },
+  composeConcurrency: { env: "COMPOSE_CONCURRENCY", parse: int(1, 16), fallback: 2 },
+  maxAttachmentBytes: { env: "MAX_ATTACHMENT_BYTES", parse: int(1), fallback: 1_048_576 },
+  maxSeedNotes: { env: "MAX_SEED_NOTES", parse: int(1), fallback: 2000 },
+} satisfies { readonly [K in keyof Config]: Field<Config[K]> };
+
+/** Paths are resolved even when defaulted, so callers always get absolute paths. */
+const RESOLVE_FALLBACK: ReadonlySet<keyof Config> = new Set(["dataDir", "modelDir"]);
+
+/** Trimmed value, or undefined when unset or blank. */
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function describe(name: string, value: string, token: string | undefined): string {
+  // A value that contains the token (e.g. pasted into the wrong variable) is never echoed.
+  if (token !== undefined && value.includes(token))
+    return `${name} (value hidden: it contains DISCORD_TOKEN)`;
+  const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+  return `${name}=${JSON.stringify(shown)}`;
+}
+
+/** Validates `env` and returns the settings. Throws one ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const token = read(env, FIELDS.discordToken.env);
+  const result: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, field] of Object.entries(FIELDS) as [keyof Config, Field<unknown>][]) {
+    const raw = read(env, field.env);
+    if (raw === undefined) {
+      result[key] = RESOLVE_FALLBACK.has(key) ? field.parse(field.fallback as string) : field.fallback;
+      continue;
+    }
+    try {
+      result[key] = field.parse(raw);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      problems.push(`${describe(field.env, raw, token)} ${error.message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(result) as unknown as Config;
+}
+
+let envFileLoaded = false;
+
+/** Loads `.env` into process.env once (existing variables win). */
+function loadEnvFile(): void {
+  if (envFileLoaded) return;
+  envFileLoaded = true;
+  dotenv.config({ quiet: true });
+}
+
+let cached: Config | undefined;
+
+/** The process configuration: `.env` merged into process.env, validated once and memoised. */
+export function config(): Config {
+  if (cached === undefined) {
+    loadEnvFile();
+    cached = loadConfig(process.env);
+  }
+  return cached;
+}
+
+/**
+ * Literal secret values known from the environment (currently the Discord token), for log
+ * scrubbing. Does not validate the rest of the config, so it works even when config() throws.
+ */
+export function knownSecrets(): string[] {
+  loadEnvFile();
+  const token = read(process.env, FIELDS.discordToken.env);
+  return token === undefined ? [] : [token];
+}

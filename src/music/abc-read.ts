@@ -1,0 +1,594 @@
+import { defaultTupletQ } from "./abc-notation.js";
+import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
+import { type Key, KeyParseError, keySignature, parseKey } from "./key.js";
+import { midiOf, type Step, stepOf } from "./pitch.js";
+import { cmp, div, eq, mul, parseRational, type Rational, RationalOverflowError, rat } from "./rational.js";
+import {
+  type BarType,
+  DEFAULT_UNIT,
+  isCompound,
+  type Meter,
+  meterLength,
+  type NoteElement,
+  type Tempo,
+  type Tune,
+  type TuneElement,
+} from "./tune.js";
+
+/**
+ * ABC reader for the notation real folk collections use (ABC 2.1 single-voice subset).
+ * Anything it does not understand becomes an AbcParseError naming the tune and
+ * position: a tune we cannot read faithfully is refused, never guessed.
+ */
+
+export interface AbcReadOptions {
+  /** Refuse tunes with more notes than this (hostile input, not music). */
+  readonly maxNotes?: number;
+  /** Refuse single notes longer than this many whole notes. */
+  readonly maxNoteWholes?: number;
+}
+
+export interface ParsedTune {
+  readonly ref: TuneRef;
+  /** The tune's own ABC text, as found in the file. */
+  readonly source: string;
+  /** 1-based line of the tune's first line in the file. */
+  readonly line: number;
+  readonly result: { ok: true; tune: Tune; repairs: readonly string[] } | { ok: false; error: AbcParseError };
+}
+
+const DEFAULTS = { maxNotes: 20_000, maxNoteWholes: 16 };
+
+/** Splits a file on `X:` and parses every tune; never throws for bad tunes. */
+export function parseAbcFile(text: string, options: AbcReadOptions = {}): ParsedTune[] {
+  return splitTunes(text).map((chunk, index) => {
+    const ref: TuneRef = { index, x: chunk.x, title: chunk.title };
+    try {
+      const { tune, repairs } = parseTuneText(chunk.text, ref, chunk.line, options);
+      return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs } };
+    } catch (error) {
+      if (!(error instanceof AbcParseError)) throw error;
+      return { ref, source: chunk.text, line: chunk.line, result: { ok: false, error } };
+    }
+  });
+}
+
+/** Parses the first tune of an ABC text (an upload, a seed); throws AbcParseError. */
+export function parseAbc(text: string, options: AbcReadOptions = {}): Tune {
+  const first = splitTunes(text)[0];
+  if (!first)
+    throw new AbcParseError("no-tune", "no ABC tune found (expected a K: line and notes)", { index: 0 });
+  return parseTuneText(first.text, { index: 0, x: first.x, title: first.title }, first.line, options).tune;
+}
+
+interface Chunk {
+  text: string;
+  line: number;
+  x?: string;
+  title?: string;
+}
+
+function splitTunes(text: string): Chunk[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  const starts: number[] = [];
+  lines.forEach((l, i) => {
+    if (/^X:/.test(l)) starts.push(i);
+  });
+  // A file without X: (a pasted tune) is one tune if it has a K: line.
+  if (starts.length === 0) return lines.some((l) => /^K:/.test(l)) ? [chunkOf(lines, 0, lines.length)] : [];
+  return starts.map((s, i) => chunkOf(lines, s, starts[i + 1] ?? lines.length));
+}
+
+function chunkOf(lines: string[], from: number, to: number): Chunk {
+  const body = lines.slice(from, to);
+  const field = (letter: string) =>
+    body
+      .find((l) => l.startsWith(`${letter}:`))
+      ?.slice(2)
+      .trim();
+  return { text: body.join("\n"), line: from + 1, x: field("X"), title: field("T") };
+}
+
+/** Header and body fields this reader understands or deliberately ignores. */
+const FIELD_LETTERS = new Set("ABCDFGHIKLMNOPQRSTUVWXZmrsw".split(""));
+/** ABC 2.1 predefined decoration symbols; `U:` may add more. */
+const DEFAULT_DECORATIONS = ".~HLMOPSTuv";
+
+interface Header {
+  title: string;
+  meter?: Meter;
+  unit?: Rational;
+  tempo?: Tempo;
+  key?: Key;
+}
+
+class TuneParser {
+  private readonly elements: TuneElement[] = [];
+  private readonly repairs = new Set<string>();
+  private readonly lineStarts: number[] = [];
+  private readonly header: Header = { title: "" };
+  private decorations = DEFAULT_DECORATIONS;
+  private signature: readonly number[] = [0, 0, 0, 0, 0, 0, 0];
+  /** Bar-scoped accidentals, keyed by step and octave (ABC 2.1). */
+  private barAccidentals = new Map<string, number>();
+  private unit: Rational = DEFAULT_UNIT;
+  private meter?: Meter;
+  private tuplet?: { p: number; q: number; left: number };
+  /** Pending second half of a broken rhythm (`>`/`<`). */
+  private brokenNext?: Rational;
+  private noteCount = 0;
+  private pos = 0;
+  private inBody = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly ref: TuneRef,
+    private readonly firstLine: number,
+    private readonly options: Required<AbcReadOptions>,
+  ) {
+    this.lineStarts.push(0);
+    for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.lineStarts.push(i + 1);
+  }
+
+  parse(): { tune: Tune; repairs: string[] } {
+    for (let i = 0; i < this.lineStarts.length; i++) {
+      const start = this.lineStarts[i] ?? 0;
+      const end = (this.lineStarts[i + 1] ?? this.text.length + 1) - 1;
+      this.parseLine(start, end);
+    }
+    if (!this.header.key) this.fail("missing-key", "no K: (key) field; every ABC tune needs one", 0);
+    if (this.tuplet) this.fail("bad-tuplet", "the tune ends inside a tuplet", this.text.length);
+    if (this.noteCount === 0) this.fail("no-notes", "the tune has no notes", this.text.length);
+    const meter = this.header.meter ?? { num: 4, den: 4 };
+    const tune: Tune = {
+      title: this.header.title,
+      meter,
+      unitLength: this.header.unit ?? defaultUnit(meter),
+      key: this.header.key as Key,
+      ...(this.header.tempo ? { tempo: this.header.tempo } : {}),
+      elements: this.elements,
+    };
+    return { tune, repairs: [...this.repairs] };
+  }
+
+  private parseLine(start: number, end: number): void {
+    const line = this.text.slice(start, end);
+    if (line.startsWith("%")) return;
+    const field = /^([A-Za-z]):/.exec(line);
+    // "B:|" could be a Book field or the note B before a repeat; only note letters are ambiguous.
+    if (field?.[1] && FIELD_LETTERS.has(field[1]) && !/^[A-Ga-g]:[|:]/.test(line)) {
+      this.field(field[1], stripComment(line.slice(2)), start + 2);
+      return;
+    }
+    if (!this.inBody) {
+      if (line.trim() === "") return;
+      this.fail("missing-key", "music before the K: (key) field", start);
+    }
+    this.pos = start;
+    this.music(end);
+  }
+
+  private field(letter: string, value: string, at: number): void {
+    const v = value.trim();
+    switch (letter) {
+      case "T":
+        if (!this.header.title) this.header.title = v;
+        return;
+      case "M":
+        this.setMeter(v, at);
+        return;
+      case "L":
+        this.setUnit(v, at);
+        return;
+      case "Q":
+        if (!this.header.tempo) {
+          const tempo = parseTempo(v, this.unit);
+          if (tempo) this.header.tempo = tempo;
+        }
+        return;
+      case "K":
+        this.setKey(v, at);
+        return;
+      case "U": {
+        const m = /^([~H-Wh-w])\s*=/.exec(v);
+        if (m?.[1]) this.decorations += m[1];
+        return;
+      }
+      case "V":
+        if (this.inBody)
+          this.fail("multi-voice", "several voices (V:) are not supported; send a single melody", at);
+        return;
+      default:
+        return; // titles, notes, sources, lyrics, parts: not music
+    }
+  }
+
+  private setMeter(v: string, at: number): void {
+    const meter = parseMeter(v);
+    if (!meter) this.fail("bad-meter", `unsupported meter "${v}" (expected e.g. 6/8, 4/4, C, C|)`, at);
+    if (this.inBody && this.meter && !eq(meterLength(this.meter), meterLength(meter))) {
+      this.fail(
+        "meter-change",
+        `meter changes from ${fmtMeter(this.meter)} to ${fmtMeter(meter)} mid-tune`,
+        at,
+      );
+    }
+    if (!this.inBody) {
+      this.header.meter = meter;
+      this.unit = this.header.unit ?? defaultUnit(meter);
+    }
+    this.meter ??= meter;
+  }
+
+  private setUnit(v: string, at: number): void {
+    const unit = parseRational(v);
+    if (!unit || unit.n === 0 || unit.d > 64) this.fail("bad-unit-length", `bad unit note length L:${v}`, at);
+    this.unit = unit;
+    if (!this.inBody) this.header.unit = unit;
+  }
+
+  private setKey(v: string, at: number): void {
+    let key: Key;
+    try {
+      key = parseKey(v);
+    } catch (error) {
+      if (error instanceof KeyParseError) this.fail("bad-key", error.message, at);
+      throw error;
+    }
+    this.signature = keySignature(key);
+    if (!this.inBody) {
+      this.header.key = key;
+      this.inBody = true;
+      this.meter = this.header.meter ?? { num: 4, den: 4 };
+      this.unit = this.header.unit ?? defaultUnit(this.meter);
+    } else {
+      // Notes keep their sounding pitch; the tune keeps its first key.
+      this.repairs.add("key change folded into accidentals");
+    }
+  }
+
+  private music(end: number): void {
+    const t = this.text;
+    while (this.pos < end) {
+      const c = t[this.pos] as string;
+      const at = this.pos;
+      if (c === "%") return; // comment to end of line
+      if (" \t`$y".includes(c)) {
+        this.pos++;
+      } else if (c === "\\") {
+        if (t.slice(at + 1, end).trim() !== "") this.fail("unexpected-symbol", "stray backslash", at);
+        return; // line continuation
+      } else if (c === "!") {
+        this.bang(end);
+      } else if (c === "+") {
+        this.skipDelimited("+", "+", end, "decoration");
+      } else if (c === '"') {
+        this.skipDelimited('"', '"', end, "annotation");
+      } else if (c === "{") {
+        this.skipDelimited("{", "}", end, "grace notes");
+      } else if (this.decorations.includes(c)) {
+        this.pos++;
+      } else if (c === "(") {
+        if (/\d/.test(t[at + 1] ?? "")) this.tupletStart();
+        else this.pos++; // slur
+      } else if (c === ")") {
+        this.pos++;
+      } else if (c === "-") {
+        this.tie();
+      } else if (c === ">" || c === "<") {
+        this.broken();
+      } else if (c === "[") {
+        this.bracket(end);
+      } else if (c === "|" || c === ":") {
+        this.barLine();
+      } else if ("^_=".includes(c) || /[A-Ga-g]/.test(c)) {
+        this.push(this.note(), at);
+      } else if (c === "z" || c === "x") {
+        this.pos++;
+        this.push({ kind: "rest", duration: this.duration() }, at);
+      } else if (c === "Z") {
+        this.multiBarRest();
+      } else if (c === "&") {
+        this.fail("multi-voice", "voice overlay (&) is not supported; send a single melody", at);
+      } else {
+        this.fail("unexpected-symbol", `unexpected ${describeChar(c)}`, at);
+      }
+    }
+  }
+
+  /** `!trill!` is a decoration; any other `!` is an ABC 2.0 line break. */
+  private bang(end: number): void {
+    const decoration = /^![^!\s]{1,40}!/.exec(this.text.slice(this.pos, end));
+    this.pos += decoration ? decoration[0].length : 1;
+  }
+
+  private skipDelimited(open: string, close: string, end: number, what: string): void {
+    const closeAt = this.text.indexOf(close, this.pos + 1);
+    if (closeAt < 0 || closeAt >= end)
+      this.fail("unterminated", `unterminated ${what} (missing ${close})`, this.pos);
+    const inner = this.text.slice(this.pos + 1, closeAt);
+    if (open === "{" && inner.includes("{")) this.fail("unterminated", `nested ${open} in ${what}`, this.pos);
+    this.pos = closeAt + 1;
+  }
+
+  private tupletStart(): void {
+    const at = this.pos;
+    const m = /^\((\d+)(?::(\d*))?(?::(\d*))?/.exec(this.text.slice(at, at + 16));
+    const p = Number(m?.[1]);
+    if (!m || p < 2 || p > 9) this.fail("bad-tuplet", `unsupported tuplet "${m?.[0] ?? "("}"`, at);
+    if (this.tuplet) this.fail("bad-tuplet", "a tuplet starts inside another tuplet", at);
+    const q = m[2] ? Number(m[2]) : defaultTupletQ(p, this.meter !== undefined && isCompound(this.meter));
+    const r = m[3] ? Number(m[3]) : p;
+    if (q < 1 || q > 9 || r < 1 || r > 9) this.fail("bad-tuplet", `unsupported tuplet "${m[0]}"`, at);
+    this.pos += m[0].length;
+    this.tuplet = { p, q, left: r };
+    this.elements.push({ kind: "tuplet", p, q, r });
+  }
+
+  private tie(): void {
+    const last = this.elements.at(-1);
+    if (last?.kind !== "note") this.fail("unexpected-symbol", "a tie (-) must follow a note", this.pos);
+    this.elements[this.elements.length - 1] = { ...last, tie: true };
+    this.pos++;
+  }
+
+  private broken(): void {
+    const at = this.pos;
+    const c = this.text[at] as string;
+    let n = 0;
+    while (this.text[this.pos] === c) {
+      n++;
+      this.pos++;
+    }
+    const lastIndex = this.elements.length - 1;
+    const last = this.elements[lastIndex];
+    if (n > 3 || (last?.kind !== "note" && last?.kind !== "rest") || this.brokenNext) {
+      this.fail("unexpected-symbol", `broken rhythm "${c.repeat(n)}" must sit between two notes`, at);
+    }
+    const short = rat(1, 2 ** n);
+    const long = rat(2 ** (n + 1) - 1, 2 ** n);
+    this.elements[lastIndex] = { ...last, duration: mul(last.duration, c === ">" ? long : short) };
+    this.brokenNext = c === ">" ? short : long;
+  }
+
+  /** `[K:..]` inline field, `[1` ending, `[|` bar line, or a chord `[CEG]`. */
+  private bracket(end: number): void {
+    const at = this.pos;
+    const t = this.text;
+    const next = t[at + 1] ?? "";
+    if (/[A-Za-z]/.test(next) && t[at + 2] === ":") {
+      const close = t.indexOf("]", at);
+      if (close < 0 || close >= end) this.fail("unterminated", "unterminated inline field (missing ])", at);
+      const letter = next;
+      if (!FIELD_LETTERS.has(letter)) this.fail("unexpected-symbol", `unknown inline field [${letter}:`, at);
+      this.field(letter, t.slice(at + 3, close), at + 3);
+      this.pos = close + 1;
+    } else if (/\d/.test(next)) {
+      this.pos++;
+      this.ending();
+    } else if (next === "|") {
+      this.barLine();
+    } else {
+      this.push(this.chord(end), at);
+    }
+  }
+
+  /** Chords keep their highest note; the melody is what the model learns. */
+  private chord(end: number): NoteElement {
+    const at = this.pos;
+    this.pos++;
+    const chordNotes: NoteElement[] = [];
+    while (this.pos < end && this.text[this.pos] !== "]") {
+      const c = this.text[this.pos] as string;
+      if ("^_=".includes(c) || /[A-Ga-g]/.test(c)) chordNotes.push(this.note());
+      else if (" -.~".includes(c) || this.decorations.includes(c)) this.pos++;
+      else if (c === '"') this.skipDelimited('"', '"', end, "annotation");
+      else if (c === "!") this.bang(end);
+      else this.fail("unexpected-symbol", `unexpected ${describeChar(c)} in chord`, this.pos);
+    }
+    if (this.text[this.pos] !== "]") this.fail("unterminated", "unterminated chord (missing ])", at);
+    this.pos++;
+    const first = chordNotes[0];
+    if (!first) this.fail("unexpected-symbol", "empty chord []", at);
+    const top = chordNotes.reduce((a, b) => (midiOf(b.pitch) > midiOf(a.pitch) ? b : a));
+    if (chordNotes.length > 1) this.repairs.add("chords reduced to their top note");
+    return { kind: "note", pitch: top.pitch, duration: mul(first.duration, div(this.duration(), this.unit)) };
+  }
+
+  /** Reads accidentals, letter, octave marks and length; updates bar accidentals. */
+  private note(): NoteElement {
+    const t = this.text;
+    const at = this.pos;
+    let explicit: number | undefined;
+    const acc = /^(\^\^|\^|__|_|=)/.exec(t.slice(at, at + 2))?.[0];
+    if (acc) {
+      explicit = { "^^": 2, "^": 1, __: -2, _: -1, "=": 0 }[acc];
+      this.pos += acc.length;
+    }
+    const letter = t[this.pos] ?? "";
+    if (!/[A-Ga-g]/.test(letter))
+      this.fail("unexpected-symbol", "an accidental must be followed by a note", at);
+    this.pos++;
+    let octave = letter === letter.toUpperCase() ? 4 : 5;
+    while (t[this.pos] === "'" || t[this.pos] === ",") {
+      octave += t[this.pos] === "'" ? 1 : -1;
+      this.pos++;
+    }
+    if (octave < 0 || octave > 9) this.fail("unexpected-symbol", "note outside the audible range", at);
+    const step: Step = stepOf(letter);
+    const slot = `${step}:${octave}`;
+    if (explicit !== undefined) this.barAccidentals.set(slot, explicit);
+    const alter = this.barAccidentals.get(slot) ?? this.signature[step] ?? 0;
+    return { kind: "note", pitch: { step, octave, alter }, duration: this.duration() };
+  }
+
+  /** Length suffix (`2`, `/2`, `3/2`, `/`, `//`) times the unit length. */
+  private duration(): Rational {
+    const m = /^(\d*)(\/*)(\d*)/.exec(this.text.slice(this.pos, this.pos + 24));
+    const [whole = "", num = "", slashes = "", den = ""] = m ?? [];
+    const at = this.pos;
+    this.pos += whole.length;
+    if (whole === "") return this.unit;
+    if (num.length > 6 || den.length > 6 || (den !== "" && slashes.length > 1)) {
+      this.fail("bad-duration", `unreadable note length "${whole}"`, at);
+    }
+    const n = num === "" ? 1 : Number(num);
+    const d = den !== "" ? Number(den) : 2 ** slashes.length;
+    if (n === 0 || d === 0 || slashes.length > 4)
+      this.fail("bad-duration", `unreadable note length "${whole}"`, at);
+    const length = mul(this.unit, rat(n, d));
+    if (cmp(length, rat(this.options.maxNoteWholes)) > 0) {
+      this.fail(
+        "bad-duration",
+        `note length "${whole}" is longer than ${this.options.maxNoteWholes} whole notes`,
+        at,
+      );
+    }
+    return length;
+  }
+
+  /** Applies pending tuplet and broken-rhythm scaling, then appends. */
+  private push(el: NoteElement | { kind: "rest"; duration: Rational }, at: number): void {
+    let duration = el.duration;
+    if (this.brokenNext) {
+      duration = mul(duration, this.brokenNext);
+      this.brokenNext = undefined;
+    }
+    if (this.tuplet) {
+      duration = mul(duration, rat(this.tuplet.q, this.tuplet.p));
+      if (--this.tuplet.left === 0) this.tuplet = undefined;
+    }
+    if (el.kind === "note" && ++this.noteCount > this.options.maxNotes) {
+      this.fail("too-large", `more than ${this.options.maxNotes} notes`, at);
+    }
+    this.elements.push({ ...el, duration });
+  }
+
+  private barLine(): void {
+    const at = this.pos;
+    const m = /^(\[\|[|:]*|[|:]+\]?)/.exec(this.text.slice(at, at + 12));
+    const run = m?.[1] ?? "";
+    this.pos += run.length;
+    const bar = normaliseBar(run);
+    if (!bar) this.fail("unexpected-symbol", `unknown bar line "${run}"`, at);
+    if (this.brokenNext) this.fail("unexpected-symbol", "broken rhythm (>) across a bar line", at);
+    this.elements.push({ kind: "bar", bar });
+    this.barAccidentals = new Map();
+    if (/\d/.test(this.text[this.pos] ?? "") && !run.endsWith("]")) this.ending();
+  }
+
+  private ending(): void {
+    const at = this.pos;
+    const m = /^\d+(?:[-,]\d+)*/.exec(this.text.slice(at, at + 16));
+    const spec = m?.[0] ?? "";
+    const numbers = spec.split(",").flatMap((part) => {
+      const [a, b] = part.split("-").map(Number);
+      if (a === undefined || Number.isNaN(a)) return [];
+      const last = b ?? a;
+      return last - a > 8 || last < a ? [Number.NaN] : Array.from({ length: last - a + 1 }, (_, i) => a + i);
+    });
+    if (numbers.length === 0 || numbers.some((n) => Number.isNaN(n) || n < 1 || n > 9)) {
+      this.fail("unexpected-symbol", `unreadable ending "${spec}"`, at);
+    }
+    this.pos += spec.length;
+    this.elements.push({ kind: "ending", numbers });
+  }
+
+  /** `Z4`: four bars of rest. */
+  private multiBarRest(): void {
+    const at = this.pos;
+    this.pos++;
+    const m = /^\d*/.exec(this.text.slice(this.pos, this.pos + 4))?.[0] ?? "";
+    this.pos += m.length;
+    const count = m === "" ? 1 : Number(m);
+    if (count < 1 || count > 64) this.fail("bad-duration", `unsupported multi-bar rest Z${m}`, at);
+    const bar = meterLength(this.meter ?? { num: 4, den: 4 });
+    for (let i = 0; i < count; i++) {
+      if (i > 0) this.elements.push({ kind: "bar", bar: "|" });
+      this.elements.push({ kind: "rest", duration: bar });
+    }
+  }
+
+  private position(offset: number): SourcePosition {
+    let line = 0;
+    while (line + 1 < this.lineStarts.length && (this.lineStarts[line + 1] ?? 0) <= offset) line++;
+    return { line: this.firstLine + line, column: offset - (this.lineStarts[line] ?? 0) + 1 };
+  }
+
+  fail(code: AbcErrorCode, detail: string, offset: number): never {
+    throw new AbcParseError(code, detail, this.ref, this.position(offset));
+  }
+}
+
+function parseTuneText(
+  text: string,
+  ref: TuneRef,
+  firstLine: number,
+  options: AbcReadOptions,
+): { tune: Tune; repairs: string[] } {
+  const parser = new TuneParser(text, ref, firstLine, { ...DEFAULTS, ...options });
+  try {
+    return parser.parse();
+  } catch (error) {
+    if (error instanceof RationalOverflowError) parser.fail("bad-duration", error.message, 0);
+    throw error;
+  }
+}
+
+function normaliseBar(run: string): BarType | undefined {
+  const endsRepeat = run.startsWith(":");
+  const startsRepeat = run.endsWith(":");
+  const core = run.replace(/^:+|:+$/g, "");
+  if (core === "" && run.length < 2) return undefined;
+  if (!["", "|", "||", "|]", "[|", "||]"].includes(core) && !/^\|+$/.test(core)) return undefined;
+  if (endsRepeat && startsRepeat) return "::";
+  if (endsRepeat) return ":|";
+  if (startsRepeat) return core === "" ? undefined : "|:";
+  if (core === "|") return "|";
+  if (core === "|]" || core === "||]") return "|]";
+  return core === "" ? undefined : "||";
+}
+
+function parseMeter(v: string): Meter | undefined {
+  const value = v.replace(/%.*$/, "").trim();
+  if (value === "C") return { num: 4, den: 4 };
+  if (value === "C|") return { num: 2, den: 2 };
+  const m = /^(\d{1,2})\s*\/\s*(\d{1,2})$/.exec(value);
+  if (!m) return undefined;
+  const num = Number(m[1]);
+  const den = Number(m[2]);
+  if (num < 1 || ![1, 2, 4, 8, 16].includes(den)) return undefined;
+  return { num, den };
+}
+
+/** `Q:1/4=120`, `Q:"Allegro" 3/8=100`, legacy `Q:120` (in unit lengths). */
+function parseTempo(v: string, unit: Rational): Tempo | undefined {
+  const m = /(\d+)\s*\/\s*(\d+)\s*=\s*(\d+)/.exec(v);
+  if (m) {
+    const bpm = Number(m[3]);
+    const d = Number(m[2]);
+    if (bpm <= 0 || bpm > 1000 || d === 0) return undefined;
+    return { bpm, beat: rat(Number(m[1]), d) };
+  }
+  const legacy = /^(\d+)$/.exec(v.trim());
+  const bpm = Number(legacy?.[1]);
+  return legacy && bpm > 0 && bpm <= 1000 ? { bpm, beat: unit } : undefined;
+}
+
+/** ABC 2.1: L defaults to 1/16 for meters below 3/4, else 1/8. */
+function defaultUnit(meter: Meter): Rational {
+  return meter.num / meter.den < 0.75 ? rat(1, 16) : DEFAULT_UNIT;
+}
+
+function stripComment(s: string): string {
+  return s.replace(/(^|[^\\])%.*$/, "$1");
+}
+
+function fmtMeter(m: Meter): string {
+  return `${m.num}/${m.den}`;
+}
+
+function describeChar(c: string): string {
+  const code = c.codePointAt(0) ?? 0;
+  return code < 32 || code === 127 ? `control character U+${code.toString(16).padStart(4, "0")}` : `"${c}"`;
+}
