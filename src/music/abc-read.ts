@@ -2,7 +2,7 @@ import { defaultTupletQ } from "./abc-notation.js";
 import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
 import { type Key, KeyParseError, keySignature, parseKey } from "./key.js";
 import { midiOf, type Step, stepOf } from "./pitch.js";
-import { cmp, div, eq, mul, parseRational, type Rational, RationalOverflowError, rat } from "./rational.js";
+import { cmp, div, mul, parseRational, type Rational, RationalOverflowError, rat } from "./rational.js";
 import {
   type BarType,
   DEFAULT_UNIT,
@@ -206,7 +206,7 @@ class TuneParser {
   private setMeter(v: string, at: number): void {
     const meter = parseMeter(v);
     if (!meter) this.fail("bad-meter", `unsupported meter "${v}" (expected e.g. 6/8, 4/4, C, C|)`, at);
-    if (this.inBody && this.meter && !eq(meterLength(this.meter), meterLength(meter))) {
+    if (this.inBody && this.meter && (this.meter.num !== meter.num || this.meter.den !== meter.den)) {
       this.fail(
         "meter-change",
         `meter changes from ${fmtMeter(this.meter)} to ${fmtMeter(meter)} mid-tune`,
@@ -384,6 +384,7 @@ class TuneParser {
       else if (" -.~".includes(c) || this.decorations.includes(c)) this.pos++;
       else if (c === '"') this.skipDelimited('"', '"', end, "annotation");
       else if (c === "!") this.bang(end);
+      else if (c === "|") break;
       else this.fail("unexpected-symbol", `unexpected ${describeChar(c)} in chord`, this.pos);
     }
     if (this.text[this.pos] !== "]") this.fail("unterminated", "unterminated chord (missing ])", at);

@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parseAbcFile } from "./abc-read.js";
+import { type BarProblem, checkBars } from "./bar-check.js";
+import type { TuneRef } from "./errors.js";
+import { tokensToTune, tuneToTokens } from "./tokens.js";
+import type { Tune } from "./tune.js";
+
+/**
+ * A tune collection as the model sees it: every ABC file under a path, parsed,
+ * deduplicated, tokenized and checked. `analyseCorpus` is pure; `readCorpusSources`
+ * does the file reading.
+ */
+
+export interface CorpusSource {
+  /** Path relative to the corpus root. */
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface CorpusTune {
+  readonly file: string;
+  readonly ref: TuneRef;
+  readonly tune: Tune;
+  readonly tokens: readonly string[];
+  /** Content hash of the token sequence: the tune's identity. */
+  readonly id: string;
+  readonly bars: { readonly ok: boolean; readonly problems: readonly BarProblem[] };
+}
+
+export interface Rejection {
+  readonly file: string;
+  readonly ref: TuneRef;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface CorpusAnalysis {
+  readonly files: number;
+  /** Tunes found, duplicates included. */
+  readonly tunes: number;
+  /** Tunes left after removing duplicates (same text, or same music spelled differently). */
+  readonly unique: number;
+  readonly rejected: readonly Rejection[];
+  /** Parsed tunes whose tokens did not give the same tune back. */
+  readonly roundTripFailures: readonly Rejection[];
+  /** Parsed, exactly round-tripping tunes with distinct music (token sequence). */
+  readonly parsed: readonly CorpusTune[];
+  /** Of those, the ones whose every bar fits the meter: the training material. */
+  readonly usable: readonly CorpusTune[];
+  /** Corpus fingerprint: hash of every source file's bytes, in path order. */
+  readonly contentHash: string;
+}
+
+export function readCorpusSources(root: string): CorpusSource[] {
+  const stat = statSync(root);
+  if (stat.isFile()) return [{ file: path.basename(root), text: readFileSync(root, "utf8") }];
+  const files = (readdirSync(root, { recursive: true }) as string[])
+    .filter((f) => f.toLowerCase().endsWith(".abc"))
+    .sort();
+  if (files.length === 0) throw new Error(`no .abc files under ${root}`);
+  return files.map((file) => ({ file, text: readFileSync(path.join(root, file), "utf8") }));
+}
+
+export function analyseCorpus(sources: readonly CorpusSource[]): CorpusAnalysis {
+  const bodies = new Set<string>();
+  const musicIds = new Set<string>();
+  const rejected: Rejection[] = [];
+  const roundTripFailures: Rejection[] = [];
+  const parsed: CorpusTune[] = [];
+  let tunes = 0;
+  const hash = createHash("sha256");
+  for (const { file, text } of sources) {
+    hash.update(file).update("\0").update(text).update("\0");
+    for (const entry of parseAbcFile(text)) {
+      tunes++;
+      const body = normalisedBody(entry.source);
+      if (bodies.has(body)) continue;
+      bodies.add(body);
+      if (!entry.result.ok) {
+        const { code, message } = entry.result.error;
+        rejected.push({ file, ref: entry.ref, code, message });
+        continue;
+      }
+      const tune = entry.result.tune;
+      const tokens = tuneToTokens(tune);
+      const id = tokenHash(tokens);
+      if (musicIds.has(id)) continue;
+      musicIds.add(id);
+      if (!roundTrips(tune, tokens)) {
+        roundTripFailures.push({
+          file,
+          ref: entry.ref,
+          code: "round-trip",
+          message: "tokens did not give the tune back",
+        });
+        continue;
+      }
+      parsed.push({ file, ref: entry.ref, tune, tokens, id, bars: checkBars(tune) });
+    }
+  }
+  return {
+    files: sources.length,
+    tunes,
+    unique: rejected.length + roundTripFailures.length + parsed.length,
+    rejected,
+    roundTripFailures,
+    parsed,
+    usable: parsed.filter((t) => t.bars.ok),
+    contentHash: hash.digest("hex").slice(0, 16),
+  };
+}
+
+/** Same music, whatever the spelling of the header: compare the notes only. */
+function normalisedBody(source: string): string {
+  return source
+    .split("\n")
+    .filter((l) => !/^[A-JN-Za-z]:/.test(l) && !l.startsWith("%"))
+    .join("")
+    .replace(/%.*$/gm, "")
+    .replace(/[\s!\\]/g, "");
+}
+
+export function tokenHash(tokens: readonly string[]): string {
+  return createHash("sha256").update(tokens.join(" ")).digest("hex").slice(0, 16);
+}
+
+/** Musical content survives tokens → tune (title, L: and tempo are not in tokens). */
+export function roundTrips(tune: Tune, tokens: readonly string[]): boolean {
+  const back = tokensToTune(tokens, { tonic: tune.key.tonic });
+  return (
+    isDeepStrictEqual(back.elements, tune.elements) &&
+    isDeepStrictEqual(back.meter, tune.meter) &&
+    isDeepStrictEqual(back.key, tune.key)
+  );
+}
