@@ -1,0 +1,52 @@
+import { parseAbc } from "./abc-read.js";
+import { MusicError } from "./errors.js";
+import { midiToTune } from "./midi-read.js";
+import type { Tune } from "./tune.js";
+
+/**
+ * One door for tunes that strangers send: MIDI or ABC, recognised by content (not by
+ * the file name, which anyone can change), size-checked before any parsing.
+ */
+export interface ImportLimits {
+  readonly maxBytes?: number;
+  readonly maxNotes?: number;
+}
+
+export class UploadError extends MusicError {}
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export function importTune(bytes: Uint8Array, limits: ImportLimits = {}): Tune {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > maxBytes) {
+    throw new UploadError(
+      "too-large",
+      `that file is ${formatBytes(bytes.length)}; tunes up to ${formatBytes(maxBytes)} are accepted`,
+    );
+  }
+  if (bytes.length === 0) throw new UploadError("empty", "that file is empty");
+  if (looksLikeMidi(bytes)) return midiToTune(bytes, { maxBytes, maxNotes: limits.maxNotes });
+  const text = decodeText(bytes);
+  return parseAbc(text, limits.maxNotes ? { maxNotes: limits.maxNotes } : {});
+}
+
+export function looksLikeMidi(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x4d && bytes[1] === 0x54 && bytes[2] === 0x68 && bytes[3] === 0x64; // "MThd"
+}
+
+/** Strict UTF-8 with no NULs: anything else is a binary file, not ABC. */
+function decodeText(bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UploadError("not-a-tune", "that file is neither MIDI nor ABC text (it looks binary)");
+  }
+  if (text.includes("\0"))
+    throw new UploadError("not-a-tune", "that file is neither MIDI nor ABC text (it looks binary)");
+  return text.replace(/^\uFEFF/, "");
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}

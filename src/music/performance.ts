@@ -1,0 +1,132 @@
+import { midiOf } from "./pitch.js";
+import { add, cmp, isZero, type Rational, rat, sub, ZERO } from "./rational.js";
+import {
+  isCompound,
+  isSectionBoundary,
+  type Meter,
+  meterLength,
+  type Tune,
+  type TuneElement,
+} from "./tune.js";
+
+/** One sounding note in play order; times in whole notes from the start. */
+export interface PerformedNote {
+  readonly midi: number;
+  readonly start: Rational;
+  readonly duration: Rational;
+  /** MIDI velocity, 1..127. */
+  readonly velocity: number;
+}
+
+export const VELOCITY = { downbeat: 100, beat: 84, offbeat: 70 } as const;
+
+/**
+ * Written elements in the order a player plays them: `:|` and `::` jump back once to the
+ * latest section start, voltas are entered only on their pass. Every repeat bar jumps at
+ * most once and skips only move forward, so this always terminates.
+ */
+export function playOrder(elements: readonly TuneElement[]): TuneElement[] {
+  const out: TuneElement[] = [];
+  const jumped = new Set<number>();
+  let sectionStart = 0;
+  let pass = 1;
+  let i = 0;
+  while (i < elements.length) {
+    const e = elements[i] as TuneElement;
+    if (e.kind === "ending" && !e.numbers.includes(pass)) {
+      i = skipEnding(elements, i + 1, pass);
+      continue;
+    }
+    out.push(e);
+    if (e.kind === "bar" && (e.bar === ":|" || e.bar === "::") && !jumped.has(i)) {
+      jumped.add(i);
+      pass = 2;
+      i = sectionStart;
+      continue;
+    }
+    if (e.kind === "bar" && isSectionBoundary(e.bar)) {
+      sectionStart = i + 1;
+      // After `[1 … :|` the `[2` that follows is still on this section's second pass.
+      if (elements[i + 1]?.kind !== "ending") pass = 1;
+    }
+    i++;
+  }
+  return out;
+}
+
+/** Index of the next volta for `pass`, or of the bar that closes the section. */
+function skipEnding(elements: readonly TuneElement[], from: number, pass: number): number {
+  for (let j = from; j < elements.length; j++) {
+    const e = elements[j] as TuneElement;
+    if (e.kind === "ending" && e.numbers.includes(pass)) return j;
+    if (e.kind === "bar" && isSectionBoundary(e.bar)) return j;
+  }
+  return elements.length;
+}
+
+/**
+ * Plays the tune: repeats expanded, tied notes of equal pitch merged, rests as time, and
+ * velocities following the metre so the MIDI and audio preview do not sound mechanical.
+ */
+export function performNotes(tune: Tune): PerformedNote[] {
+  const barLength = meterLength(tune.meter);
+  const out: PerformedNote[] = [];
+  let time = ZERO;
+  let barStart = pickupOffset(tune.elements, barLength);
+  /** The note a tie is still holding, to be lengthened by the next note of equal pitch. */
+  let held: { index: number; midi: number } | undefined;
+  for (const e of playOrder(tune.elements)) {
+    if (e.kind === "bar") {
+      barStart = time;
+    } else if (e.kind === "rest") {
+      time = add(time, e.duration);
+      held = undefined;
+    } else if (e.kind === "note") {
+      const midi = midiOf(e.pitch);
+      const prev = held?.midi === midi ? out[held.index] : undefined;
+      let index = out.length;
+      if (prev && held) {
+        index = held.index;
+        out[index] = { ...prev, duration: add(prev.duration, e.duration) };
+      } else {
+        out.push({
+          midi,
+          start: time,
+          duration: e.duration,
+          velocity: velocityAt(sub(time, barStart), tune.meter),
+        });
+      }
+      held = e.tie ? { index, midi } : undefined;
+      time = add(time, e.duration);
+    }
+  }
+  return out;
+}
+
+/**
+ * A pickup (anacrusis) ends on the first bar line, so its notes sit at the end of a bar:
+ * returns the (negative) time at which that virtual bar began.
+ */
+function pickupOffset(elements: readonly TuneElement[], barLength: Rational): Rational {
+  let pickup = ZERO;
+  for (const e of elements) {
+    if (e.kind === "bar") {
+      return !isZero(pickup) && cmp(pickup, barLength) < 0 ? sub(pickup, barLength) : ZERO;
+    }
+    if (e.kind === "note" || e.kind === "rest") pickup = add(pickup, e.duration);
+  }
+  return ZERO;
+}
+
+/** Metric accent for a note starting `offset` after its bar line. */
+export function velocityAt(offset: Rational, meter: Meter): number {
+  const pos = modulo(offset, meterLength(meter));
+  if (isZero(pos)) return VELOCITY.downbeat;
+  const beat = isCompound(meter) ? rat(3, meter.den) : rat(1, meter.den);
+  return isZero(modulo(pos, beat)) ? VELOCITY.beat : VELOCITY.offbeat;
+}
+
+function modulo(a: Rational, m: Rational): Rational {
+  const q = Math.floor((a.n * m.d) / (a.d * m.n));
+  return sub(a, rat(q * m.n, m.d));
+}
