@@ -6,36 +6,9 @@ import { type Key, parseKey } from "../../src/music/key.js";
 import { MidiVerifyError, readNotesIndependently, verifyMidi } from "../../src/music/midi-verify.js";
 import { PPQ, tuneToMidi } from "../../src/music/midi-write.js";
 import { performNotes, VELOCITY } from "../../src/music/performance.js";
-import { type Pitch, stepOf } from "../../src/music/pitch.js";
 import { rat } from "../../src/music/rational.js";
-import type { BarType, Meter, Tempo, Tune, TuneElement } from "../../src/music/tune.js";
-
-function pitch(name: string): Pitch {
-  const m = /^([A-G])(#|b)?(-?\d)$/.exec(name);
-  if (!m) throw new Error(`bad pitch ${name}`);
-  return {
-    step: stepOf(m[1] as string),
-    alter: m[2] === "#" ? 1 : m[2] === "b" ? -1 : 0,
-    octave: Number(m[3]),
-  };
-}
-
-/** "A4" (an eighth), "A4:2" (two eighths), "A4:2/3" (triplet eighth), "A4-" (tied), "z", "(3", bars, "[1". */
-function els(text: string): TuneElement[] {
-  return text
-    .trim()
-    .split(/\s+/)
-    .map((tok): TuneElement => {
-      if (/^(\||\|:|:\||::|\|\||\|\])$/.test(tok)) return { kind: "bar", bar: tok as BarType };
-      if (tok.startsWith("[")) return { kind: "ending", numbers: tok.slice(1).split(",").map(Number) };
-      if (tok === "(3") return { kind: "tuplet", p: 3, q: 2, r: 3 };
-      const m = /^([^:-]+)(?::(\d+)(?:\/(\d+))?)?(-)?$/.exec(tok);
-      if (!m) throw new Error(`bad token ${tok}`);
-      const duration = rat(Number(m[2] ?? 1), 8 * Number(m[3] ?? 1));
-      if (m[1] === "z") return { kind: "rest", duration };
-      return { kind: "note", pitch: pitch(m[1] as string), duration, ...(m[4] ? { tie: true } : {}) };
-    });
-}
+import type { Meter, Tempo, Tune } from "../../src/music/tune.js";
+import { els } from "../helpers/score.js";
 
 function tune(text: string, opts: { meter?: Meter; key?: Key; tempo?: Tempo; title?: string } = {}): Tune {
   return {

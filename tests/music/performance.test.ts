@@ -1,40 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { C_MAJOR } from "../../src/music/key.js";
 import { performNotes, playOrder, VELOCITY } from "../../src/music/performance.js";
-import { type Pitch, stepOf } from "../../src/music/pitch.js";
 import { formatRational, rat } from "../../src/music/rational.js";
-import type { BarType, Meter, NoteElement, Tune, TuneElement } from "../../src/music/tune.js";
-
-/** "A4", "F#5", "Bb3" */
-function pitch(name: string): Pitch {
-  const m = /^([A-G])(#|b)?(-?\d)$/.exec(name);
-  if (!m) throw new Error(`bad pitch ${name}`);
-  return {
-    step: stepOf(m[1] as string),
-    alter: m[2] === "#" ? 1 : m[2] === "b" ? -1 : 0,
-    octave: Number(m[3]),
-  };
-}
-
-/**
- * Tiny score language: "A4" (unit note), "A4:2" (two units), "A4-" (tied), "z:2" (rest),
- * bar tokens "|", "|:", ":|", "::", "||", "|]", endings "[1", "[1,2".
- */
-function els(text: string, unit = rat(1, 8)): TuneElement[] {
-  return text
-    .trim()
-    .split(/\s+/)
-    .map((tok): TuneElement => {
-      if (/^(\||\|:|:\||::|\|\||\|\])$/.test(tok)) return { kind: "bar", bar: tok as BarType };
-      if (tok.startsWith("[")) return { kind: "ending", numbers: tok.slice(1).split(",").map(Number) };
-      const m = /^([^:-]+)(?::(\d+)(?:\/(\d+))?)?(-)?$/.exec(tok);
-      if (!m) throw new Error(`bad token ${tok}`);
-      const duration = rat(unit.n * Number(m[2] ?? 1), unit.d * Number(m[3] ?? 1));
-      if (m[1] === "z") return { kind: "rest", duration };
-      const note: NoteElement = { kind: "note", pitch: pitch(m[1] as string), duration };
-      return m[4] ? { ...note, tie: true } : note;
-    });
-}
+import type { Meter, Tune } from "../../src/music/tune.js";
+import { els } from "../helpers/score.js";
 
 function tune(text: string, meter: Meter = { num: 4, den: 4 }, unit = rat(1, 8)): Tune {
   return { title: "T", meter, unitLength: unit, key: C_MAJOR, elements: els(text, unit) };
