@@ -1,0 +1,62 @@
+import { createHash } from "node:crypto";
+import type { CorpusTune } from "../music/corpus.js";
+import { parsePitchToken } from "../music/tokens.js";
+import type { Vocabulary } from "../music/vocabulary.js";
+
+/**
+ * Training material: tunes as token ids, split into training and validation sets by
+ * *tune name*, not by window or by transcription, so that two settings of the same tune
+ * (O'Neill's has several) never sit on both sides of the split.
+ */
+export interface EncodedTune {
+  readonly title: string;
+  readonly ids: readonly number[];
+  /** Number of notes, the denominator of bits per note. */
+  readonly notes: number;
+}
+
+export interface Dataset {
+  readonly train: readonly EncodedTune[];
+  readonly validation: readonly EncodedTune[];
+}
+
+/** Share of tune names held out for validation. */
+export const VALIDATION_SHARE = 0.08;
+
+export function splitDataset(
+  tunes: readonly CorpusTune[],
+  vocabulary: Vocabulary,
+  share = VALIDATION_SHARE,
+): Dataset {
+  const train: EncodedTune[] = [];
+  const validation: EncodedTune[] = [];
+  for (const t of tunes) {
+    const encoded: EncodedTune = {
+      title: t.tune.title,
+      ids: vocabulary.encode(t.tokens),
+      notes: countNotes(t.tokens),
+    };
+    (isValidationName(t.tune.title, share) ? validation : train).push(encoded);
+  }
+  return { train, validation };
+}
+
+export function countNotes(tokens: readonly string[]): number {
+  return tokens.reduce((n, t) => (parsePitchToken(t) ? n + 1 : n), 0);
+}
+
+/** Stable across runs and machines: a hash of the normalised name. */
+export function isValidationName(title: string, share = VALIDATION_SHARE): boolean {
+  const digest = createHash("sha256").update(normaliseTitle(title)).digest();
+  return digest.readUInt32BE(0) / 2 ** 32 < share;
+}
+
+/** "The Merry Tailor", "Merry Tailor, The" and "MERRY TAILOR." are one tune. */
+export function normaliseTitle(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/\b(the|an|a)\b/g, " ")
+    .replace(/\b(no|number)\.?\s*\d+\b|\b\d+(st|nd|rd|th)\s+setting\b|\bsetting\b/g, " ")
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim();
+}
