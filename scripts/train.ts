@@ -1,0 +1,75 @@
+/**
+ * Trains a model on an ABC collection and writes it, ready for the bot, to --out:
+ * model.json + weights.bin (a standard tfjs LayersModel), vocab.json, card.json,
+ * metrics.json and loss-curve.png. Ctrl-C saves a checkpoint; --resume continues it.
+ *
+ *   npm run train -- --corpus ../shared/corpus --out models/folk-2x256 \
+ *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
+ *     [--lr 0.002] [--seed 1] [--resume]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { config } from "../src/config.js";
+import { trainPretrained } from "../src/model/pretrain.js";
+import { startProgressBar } from "./progress.js";
+
+const { values } = parseArgs({
+  options: {
+    corpus: { type: "string", default: "../shared/corpus" },
+    out: { type: "string", default: "models/default" },
+    layers: { type: "string", default: "2" },
+    units: { type: "string", default: "256" },
+    dropout: { type: "string", default: "0.3" },
+    epochs: { type: "string", default: "30" },
+    batch: { type: "string", default: "32" },
+    seq: { type: "string", default: "128" },
+    lr: { type: "string", default: "0.002" },
+    seed: { type: "string", default: "1" },
+    resume: { type: "boolean", default: false },
+  },
+});
+
+const out = path.resolve(values.out as string);
+mkdirSync(out, { recursive: true });
+const controller = new AbortController();
+process.once("SIGINT", () => {
+  console.error("\nStopping: saving a checkpoint you can --resume …");
+  controller.abort();
+});
+
+const bar = startProgressBar();
+const result = await trainPretrained({
+  corpus: values.corpus as string,
+  out,
+  backend: config().tfBackend,
+  architecture: {
+    layers: Number(values.layers),
+    units: Number(values.units),
+    dropout: Number(values.dropout),
+  },
+  hyper: {
+    maxEpochs: Number(values.epochs),
+    batchSize: Number(values.batch),
+    seqLen: Number(values.seq),
+    learningRate: Number(values.lr),
+    seed: Number(values.seed),
+  },
+  resume: values.resume as boolean,
+  signal: controller.signal,
+  onProgress: bar.update,
+  onEpoch: bar.epoch,
+  log: bar.log,
+});
+bar.stop();
+
+if (result.stopReason === "aborted") {
+  console.log(`Checkpoint saved in ${out}/checkpoint; continue with --resume.`);
+} else {
+  writeFileSync(path.join(out, "loss-curve.png"), result.lossCurvePng);
+  console.log(
+    `Done (${result.stopReason}) in ${Math.round(result.card.training.seconds)} s: validation ` +
+      `${result.card.results.validationLoss.toFixed(3)} nats/token, ` +
+      `${result.card.results.validationBitsPerNote.toFixed(3)} bits/note → ${out}`,
+  );
+}

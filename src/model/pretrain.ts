@@ -1,0 +1,156 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { TfBackend } from "../config.js";
+import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
+import { Vocabulary } from "../music/vocabulary.js";
+import { lossCurveSvg } from "../render/loss-curve.js";
+import { svgToPng } from "../render/png.js";
+import { initBackend } from "./backend.js";
+import type { ModelCard } from "./card.js";
+import { type Dataset, splitDataset } from "./data.js";
+import { type Scores, scoreSequenceModel } from "./evaluate.js";
+import { saveLayersModel } from "./layers-model.js";
+import { disposeWeights } from "./lstm.js";
+import { trainKneserNey, trainUnigram } from "./ngram.js";
+import {
+  type EpochRecord,
+  evaluateTunes,
+  type StopReason,
+  type TrainProgress,
+  trainModel,
+} from "./trainer.js";
+
+/**
+ * Training a model from an ABC collection, end to end: corpus → vocabulary → split by
+ * tune name → training → the model directory (LayersModel, vocab.json, card.json,
+ * metrics.json) with the validation scores of the model and of two count baselines.
+ */
+export interface PretrainOptions {
+  readonly corpus: string;
+  readonly out: string;
+  readonly backend: TfBackend;
+  readonly architecture: { readonly layers: number; readonly units: number; readonly dropout: number };
+  readonly hyper: {
+    readonly maxEpochs: number;
+    readonly batchSize: number;
+    readonly seqLen: number;
+    readonly learningRate: number;
+    readonly seed: number;
+  };
+  readonly resume?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly onEpoch?: (e: EpochRecord) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface PretrainResult {
+  readonly stopReason: StopReason;
+  readonly card: ModelCard;
+  readonly lossCurvePng: Uint8Array;
+}
+
+export async function trainPretrained(options: PretrainOptions): Promise<PretrainResult> {
+  const log = options.log ?? (() => {});
+  const backend = await initBackend(options.backend, log);
+  const analysis = analyseCorpus(readCorpusSources(options.corpus));
+  const vocabulary = Vocabulary.build(analysis.usable.map((t) => t.tokens));
+  const data = splitDataset(analysis.usable, vocabulary);
+  log(
+    `corpus ${analysis.contentHash}: ${data.train.length} training and ${data.validation.length} validation tunes, ` +
+      `${vocabulary.size} tokens in the vocabulary`,
+  );
+  const baselines = scoreBaselines(data, vocabulary.size);
+  for (const [name, s] of Object.entries(baselines)) {
+    log(`baseline ${name}: ${s.natsPerToken.toFixed(3)} nats/token, ${s.bitsPerNote.toFixed(3)} bits/note`);
+  }
+
+  const config = { vocabSize: vocabulary.size, ...options.architecture };
+  const result = await trainModel({
+    train: data.train.map((t) => t.ids),
+    validation: data.validation.map((t) => t.ids),
+    config,
+    hyper: {
+      ...options.hyper,
+      clipNorm: 5,
+      patience: 4,
+      lrDecayFactor: 0.5,
+      lrPatience: 1,
+      minLearningRate: 1e-5,
+    },
+    checkpointDir: options.out,
+    ...(options.resume ? { resume: true } : {}),
+    checkpointEverySteps: 200,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+  });
+  try {
+    const seconds = sumTrainSeconds(result.history);
+    const validationTargets = data.validation.map((t) => t.ids);
+    const { nll, tokens } = await evaluateTunes(result.bestWeights, validationTargets);
+    const notes = data.validation.reduce((n, t) => n + t.notes, 0);
+    const last = result.history.at(-1);
+    const trainTokens = data.train.reduce((n, t) => n + t.ids.length - 1, 0);
+    const card: ModelCard = {
+      format: "tunesmith-card/1",
+      name: path.basename(options.out),
+      created: new Date().toISOString(),
+      architecture: { ...options.architecture, vocabSize: vocabulary.size },
+      vocabularyFingerprint: vocabulary.fingerprint(),
+      corpus: {
+        description: `${options.corpus}: ${analysis.files} files, ${analysis.unique} unique tunes, ${analysis.usable.length} parsed with every bar fitting the meter`,
+        contentHash: analysis.contentHash,
+        trainTunes: data.train.length,
+        validationTunes: data.validation.length,
+        trainTokens,
+        validationTokens: tokens,
+      },
+      training: {
+        epochs: result.history.length,
+        steps: result.step,
+        seqLen: options.hyper.seqLen,
+        batchSize: options.hyper.batchSize,
+        learningRate: options.hyper.learningRate,
+        seconds,
+        backend: backend.name,
+        tokensPerSecond: (trainTokens * result.history.length) / Math.max(1, seconds),
+      },
+      results: {
+        trainLoss: last?.trainLoss ?? Number.NaN,
+        validationLoss: nll / Math.max(1, tokens),
+        validationBitsPerNote: nll / Math.LN2 / Math.max(1, notes),
+        baselines,
+      },
+    };
+    if (result.stopReason !== "aborted") {
+      await saveLayersModel(result.bestWeights, options.out, { vocabulary, metadata: { card } });
+      writeFileSync(path.join(options.out, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
+      writeFileSync(
+        path.join(options.out, "metrics.json"),
+        `${JSON.stringify({ history: result.history, stopReason: result.stopReason, best: result.best }, null, 2)}\n`,
+      );
+    }
+    const curve = result.history.map((h) => ({
+      epoch: h.epoch + 1,
+      train: h.trainLoss,
+      validation: h.valLoss,
+    }));
+    const lossCurvePng = svgToPng(lossCurveSvg(curve, `${card.name}: loss per epoch`));
+    return { stopReason: result.stopReason, card, lossCurvePng };
+  } finally {
+    disposeWeights(result.bestWeights);
+  }
+}
+
+function scoreBaselines(data: Dataset, vocabSize: number): Record<string, Scores> {
+  const train = data.train.map((t) => t.ids);
+  return {
+    unigram: scoreSequenceModel(trainUnigram(train, vocabSize), data.validation),
+    "5-gram Kneser-Ney": scoreSequenceModel(trainKneserNey(train, vocabSize, 5), data.validation),
+  };
+}
+
+function sumTrainSeconds(history: readonly EpochRecord[]): number {
+  return history.reduce((s, h) => s + h.seconds, 0);
+}
