@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Vocabulary } from "../music/vocabulary.js";
+import { type ModelCard, parseCard } from "./card.js";
+import { loadLstmWeights } from "./layers-model.js";
+import type { LstmWeights } from "./lstm.js";
+
+/**
+ * A model directory: model.json + weights.bin (tfjs LayersModel), vocab.json and
+ * card.json. Loading checks that the three belong together.
+ */
+export interface LoadedModel {
+  readonly dir: string;
+  readonly weights: LstmWeights;
+  readonly vocabulary: Vocabulary;
+  readonly card?: ModelCard;
+}
+
+export class ModelDirError extends Error {}
+
+export async function loadModelDir(dir: string): Promise<LoadedModel> {
+  const vocabularyFile = path.join(dir, "vocab.json");
+  if (!existsSync(path.join(dir, "model.json"))) {
+    throw new ModelDirError(`no model in ${dir} (model.json is missing); train one with npm run train`);
+  }
+  if (!existsSync(vocabularyFile))
+    throw new ModelDirError(`${vocabularyFile} is missing: a model needs its vocabulary`);
+  const vocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(vocabularyFile, "utf8")));
+  const cardFile = path.join(dir, "card.json");
+  const card = existsSync(cardFile)
+    ? parseCard(JSON.parse(readFileSync(cardFile, "utf8")), cardFile)
+    : undefined;
+  if (card && card.vocabularyFingerprint !== vocabulary.fingerprint()) {
+    throw new ModelDirError(
+      `${vocabularyFile} is not the vocabulary ${cardFile} was trained with (fingerprint ${vocabulary.fingerprint()}, expected ${card.vocabularyFingerprint})`,
+    );
+  }
+  const weights = await loadLstmWeights(dir, { vocabulary, vocabularyFile });
+  return { dir, weights, vocabulary, ...(card ? { card } : {}) };
+}
