@@ -1,0 +1,16 @@
+/**
+ * Benchmarks, each printing the numbers and ratios it measured in the same run.
+ *
+ *   npm run bench -- train [--seconds=25]
+ */
+const suites: Record<string, () => Promise<unknown>> = {
+  train: () => import("./train.js"),
+};
+
+const name = process.argv[2] ?? "";
+const run = suites[name];
+if (!run) {
+  console.error(`usage: npm run bench -- <${Object.keys(suites).join("|")}> [options]`);
+  process.exit(2);
+}
+await run();
