@@ -11,7 +11,8 @@
  * Each training measurement runs for about --seconds after a warm-up step.
  */
 import { initBackend, tf } from "../src/model/backend.js";
-import { disposeWeights, initWeights, type LstmConfig, parameterCount, Rng } from "../src/model/lstm.js";
+import { disposeWeights, initWeights, type LstmConfig, parameterCount } from "../src/model/lstm-weights.js";
+import { Rng } from "../src/model/rng.js";
 import { createStepper, type StepperEngine, type StepperState } from "../src/model/sampler-step.js";
 import { trainModel } from "../src/model/trainer.js";
 

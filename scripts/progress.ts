@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { EpochRecord, TrainProgress } from "../src/model/trainer.js";
+import type { EpochRecord, TrainProgress } from "../src/model/train-types.js";
 
 /**
  * Training progress for a terminal: a live bar with loss, tokens/s and ETA on a TTY,

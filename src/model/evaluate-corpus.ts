@@ -4,7 +4,7 @@ import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { initBackend } from "./backend.js";
 import { type Dataset, splitDataset } from "./data.js";
 import { type Scores, scoreSequenceModel, summariseNll } from "./evaluate.js";
-import { disposeWeights } from "./lstm.js";
+import { disposeWeights } from "./lstm-weights.js";
 import { loadModelDir } from "./model-dir.js";
 import { trainKneserNey, trainUnigram } from "./ngram.js";
 import { evaluateTunes } from "./trainer.js";

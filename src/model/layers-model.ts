@@ -8,7 +8,7 @@ import {
   weightShapes,
   weightsFromArrays,
   weightVariables,
-} from "./lstm.js";
+} from "./lstm-weights.js";
 
 /**
  * The trained weights as a standard TensorFlow.js LayersModel:

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Vocabulary } from "../music/vocabulary.js";
 import { type ModelCard, parseCard } from "./card.js";
 import { loadLstmWeights } from "./layers-model.js";
-import type { LstmWeights } from "./lstm.js";
+import type { LstmWeights } from "./lstm-weights.js";
 
 /**
  * A model directory: model.json + weights.bin (tfjs LayersModel), vocab.json and

@@ -10,15 +10,10 @@ import type { ModelCard } from "./card.js";
 import { type Dataset, splitDataset } from "./data.js";
 import { type Scores, scoreSequenceModel } from "./evaluate.js";
 import { saveLayersModel } from "./layers-model.js";
-import { disposeWeights } from "./lstm.js";
+import { disposeWeights } from "./lstm-weights.js";
 import { trainKneserNey, trainUnigram } from "./ngram.js";
-import {
-  type EpochRecord,
-  evaluateTunes,
-  type StopReason,
-  type TrainProgress,
-  trainModel,
-} from "./trainer.js";
+import type { EpochRecord, StopReason, TrainProgress } from "./train-types.js";
+import { evaluateTunes, trainModel } from "./trainer.js";
 
 /**
  * Training a model from an ABC collection, end to end: corpus → vocabulary → split by

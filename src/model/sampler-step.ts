@@ -1,5 +1,6 @@
 import { tf } from "./backend.js";
-import { type LstmConfig, type LstmWeights, tanh, weightsToArrays } from "./lstm.js";
+import { tanh } from "./lstm-kernels.js";
+import { type LstmConfig, type LstmWeights, weightsToArrays } from "./lstm-weights.js";
 
 /**
  * One-token-at-a-time inference for generation: ids [B] + state → logits [B, V] + state.

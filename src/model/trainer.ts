@@ -1,7 +1,16 @@
-import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import { tf } from "./backend.js";
+import { batchAt, epochOrder, packRows } from "./batching.js";
+import {
+  adamInternals,
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  fingerprint,
+  type NamedTensor,
+  readCheckpoint,
+  saveCheckpoint,
+  type TrainState,
+} from "./checkpoint.js";
+import { lstmGradients, lstmLoss } from "./lstm.js";
 import {
   cloneWeights,
   describe,
@@ -10,206 +19,26 @@ import {
   type LstmConfig,
   type LstmState,
   type LstmWeights,
-  lstmGradients,
-  lstmLoss,
-  PAD_ID,
-  Rng,
-  type TokenBatch,
   validateConfig,
   weightShapes,
   weightsFromArrays,
   weightsToArrays,
   weightVariables,
-} from "./lstm.js";
+} from "./lstm-weights.js";
+import { Rng } from "./rng.js";
+import type {
+  EpochRecord,
+  StopReason,
+  TrainHyperparameters,
+  TrainOptions,
+  TrainResult,
+} from "./train-types.js";
 
 /**
  * Training loop for the LSTM of lstm.ts: hand-written BPTT, Adam, global-norm clipping,
  * learning-rate decay on a validation plateau, early stopping, exact checkpoint/resume.
- *
- * Batching ("packed streams"): each epoch the training tunes are shuffled and dealt to
- * `batchSize` rows, each tune to the currently shortest row, so every row is one long
- * stream of whole tunes. A batch is the next `seqLen` positions of every row; the LSTM
- * state is carried from one batch to the next in the same row (truncated BPTT), and
- * zeroed at the first position of every tune (and the gradient stops there), so each
- * tune is processed exactly as if it had started from a zero state on its own. Inputs
- * are a tune's tokens but the last, targets its tokens but the first; only the epoch's
- * final batches carry `<pad>` (masked) where rows run out. Compared with one tune per row
- * padded to a multiple of seqLen (median tune 149 tokens → ~40% padding at seqLen 128),
- * this wastes almost nothing, with identical per-tune semantics.
+ * Batching is in batching.ts, checkpoints in checkpoint.ts, the option types in train-types.ts.
  */
-
-export interface TrainHyperparameters {
-  /** Steps per truncated-BPTT window (e.g. 128 or 256). */
-  readonly seqLen: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  /** Global-norm gradient clipping; 0 or Infinity disables it. */
-  readonly clipNorm: number;
-  /** At least one of maxEpochs and maxSteps is required. */
-  readonly maxEpochs?: number;
-  /** Global step budget (counted across resumes). */
-  readonly maxSteps?: number;
-  /** Stop after this many epochs without a validation improvement. */
-  readonly patience: number;
-  readonly seed: number;
-  /** Learning rate × this after `lrPatience` epochs without improvement. */
-  readonly lrDecayFactor: number;
-  readonly lrPatience: number;
-  readonly minLearningRate?: number;
-  /** An epoch improves only if its validation loss is below the best by more than this (nats; default 0). */
-  readonly minImprovement?: number;
-}
-
-export interface TrainProgress {
-  readonly step: number;
-  /** 0-based epoch being trained. */
-  readonly epoch: number;
-  readonly stepInEpoch: number;
-  readonly stepsInEpoch: number;
-  /** Mean NLL per target token (nats) over the epoch so far. */
-  readonly trainLoss: number;
-  /** Target tokens per second of training (validation time excluded). */
-  readonly tokensPerSecond: number;
-  /** Estimated seconds to the planned end (maxSteps / maxEpochs; early stopping may end sooner). */
-  readonly etaSeconds: number;
-  readonly learningRate: number;
-}
-
-export interface EpochRecord {
-  readonly epoch: number;
-  /** Global step count at the end of the epoch. */
-  readonly step: number;
-  /** Mean training NLL per target token (nats). */
-  readonly trainLoss: number;
-  /** Mean validation NLL per target token (nats). */
-  readonly valLoss: number;
-  /** Total validation NLL (nats) and target count: bits/token = valNll / valTokens / ln 2. */
-  readonly valNll: number;
-  readonly valTokens: number;
-  readonly trainTokens: number;
-  /** Learning rate used during the epoch. */
-  readonly learningRate: number;
-  /** Wall time of the epoch, training and validation. */
-  readonly seconds: number;
-  readonly improved: boolean;
-}
-
-export type StopReason = "max-epochs" | "max-steps" | "early-stop" | "aborted";
-
-export interface TrainResult {
-  readonly history: readonly EpochRecord[];
-  /** Weights with the lowest validation loss (the current ones if no epoch completed). Caller disposes. */
-  readonly bestWeights: LstmWeights;
-  readonly best?: {
-    readonly epoch: number;
-    readonly valLoss: number;
-    readonly valNll: number;
-    readonly valTokens: number;
-  };
-  readonly stopReason: StopReason;
-  readonly step: number;
-  readonly epoch: number;
-  readonly learningRate: number;
-  /** True when training started from a checkpoint. */
-  readonly resumed: boolean;
-}
-
-export interface TrainOptions {
-  /** Encoded tunes, each `<s> … </s>`. */
-  readonly train: readonly (readonly number[])[];
-  readonly validation: readonly (readonly number[])[];
-  readonly config: LstmConfig;
-  readonly hyper: TrainHyperparameters;
-  /** Start from these weights (fine-tuning); copied, not modified. */
-  readonly initialWeights?: LstmWeights;
-  /** Where checkpoints go (`<dir>/checkpoint/`), at every epoch end, on abort and at maxSteps. */
-  readonly checkpointDir?: string;
-  /** Continue from the checkpoint in checkpointDir (which must exist). */
-  readonly resume?: boolean;
-  /** Also checkpoint every this many steps. */
-  readonly checkpointEverySteps?: number;
-  readonly onProgress?: (progress: TrainProgress) => void;
-  readonly onEpoch?: (record: EpochRecord) => void;
-  readonly signal?: AbortSignal;
-}
-
-// ---------------------------------------------------------------------------------------
-// Batching
-
-export interface PackedRows {
-  readonly inputs: Int32Array[];
-  readonly targets: Int32Array[];
-  readonly resets: Uint8Array[];
-  /** Number of seqLen windows needed to cover the longest row. */
-  readonly chunks: number;
-  readonly tokens: number;
-}
-
-/** Deals tunes (in the given order) to `rows` streams, each to the currently shortest. */
-export function packRows(
-  tunes: readonly (readonly number[])[],
-  order: readonly number[],
-  rows: number,
-  seqLen: number,
-): PackedRows {
-  const lengths = new Array<number>(rows).fill(0);
-  const assigned: number[][] = Array.from({ length: rows }, () => []);
-  for (const index of order) {
-    const tune = tunes[index] as readonly number[];
-    if (tune.length < 2) continue;
-    let best = 0;
-    for (let r = 1; r < rows; r++) if ((lengths[r] as number) < (lengths[best] as number)) best = r;
-    (assigned[best] as number[]).push(index);
-    lengths[best] = (lengths[best] as number) + tune.length - 1;
-  }
-  const inputs: Int32Array[] = [];
-  const targets: Int32Array[] = [];
-  const resets: Uint8Array[] = [];
-  let tokens = 0;
-  for (let r = 0; r < rows; r++) {
-    const n = lengths[r] as number;
-    const inp = new Int32Array(n);
-    const tgt = new Int32Array(n);
-    const rst = new Uint8Array(n);
-    let p = 0;
-    for (const index of assigned[r] as number[]) {
-      const tune = tunes[index] as readonly number[];
-      rst[p] = 1;
-      for (let i = 0; i + 1 < tune.length; i++, p++) {
-        inp[p] = tune[i] as number;
-        tgt[p] = tune[i + 1] as number;
-      }
-    }
-    tokens += n;
-    inputs.push(inp);
-    targets.push(tgt);
-    resets.push(rst);
-  }
-  const longest = Math.max(0, ...lengths);
-  return { inputs, targets, resets, chunks: Math.ceil(longest / seqLen), tokens };
-}
-
-/** Window `chunk` of every row as a [rows, seqLen] batch; rows that ran out are `<pad>`. */
-export function batchAt(packed: PackedRows, chunk: number, seqLen: number): TokenBatch {
-  const B = packed.inputs.length;
-  const inputs = new Int32Array(B * seqLen).fill(PAD_ID);
-  const targets = new Int32Array(B * seqLen).fill(PAD_ID);
-  const resets = new Uint8Array(B * seqLen);
-  const start = chunk * seqLen;
-  for (let b = 0; b < B; b++) {
-    const inp = packed.inputs[b] as Int32Array;
-    const end = Math.min(inp.length, start + seqLen);
-    if (end <= start) continue;
-    inputs.set(inp.subarray(start, end), b * seqLen);
-    targets.set((packed.targets[b] as Int32Array).subarray(start, end), b * seqLen);
-    resets.set((packed.resets[b] as Uint8Array).subarray(start, end), b * seqLen);
-  }
-  return { batch: B, steps: seqLen, inputs, targets, resets };
-}
-
-function epochOrder(count: number, seed: number, epoch: number): number[] {
-  return Rng.derive(seed, 0x5eed, epoch).shuffle(Array.from({ length: count }, (_, i) => i));
-}
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -253,167 +82,6 @@ class AbortError extends Error {
     this.name = "AbortError";
   }
 }
-
-// ---------------------------------------------------------------------------------------
-// Checkpoints
-
-export const CHECKPOINT_FORMAT = "tunesmith-train-checkpoint/1";
-const CHECKPOINT_NAME = "checkpoint";
-
-interface TensorEntry {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly offset: number;
-  readonly length: number;
-}
-
-interface TrainState {
-  step: number;
-  epoch: number;
-  /** Next window of the current epoch. */
-  chunk: number;
-  phase: "train" | "validate";
-  learningRate: number;
-  bestValLoss: number | null;
-  bestEpoch: number;
-  bestValNll: number;
-  bestValTokens: number;
-  epochsSinceBest: number;
-  epochsSinceLrChange: number;
-  dropoutRng: [number, number, number, number];
-  history: EpochRecord[];
-  epochNll: number;
-  epochTokens: number;
-  epochSeconds: number;
-}
-
-interface CheckpointJson {
-  format: string;
-  config: LstmConfig;
-  hyper: TrainHyperparameters;
-  dataFingerprint: string;
-  state: TrainState;
-  adam: { iterations: number; accBeta1: number; accBeta2: number; slots: number };
-  hasBest: boolean;
-  hasCarry: boolean;
-  tensors: TensorEntry[];
-}
-
-interface Checkpoint {
-  json: CheckpointJson;
-  arrays: Map<string, Float32Array>;
-}
-
-function fingerprint(
-  train: readonly (readonly number[])[],
-  validation: readonly (readonly number[])[],
-): string {
-  const hash = createHash("sha256");
-  for (const set of [train, validation]) {
-    hash.update(`${set.length};`);
-    for (const tune of set) hash.update(Int32Array.from(tune));
-    hash.update("|");
-  }
-  return hash.digest("hex").slice(0, 16);
-}
-
-async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fs.open(file, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `files` into `<dir>/<name>` atomically: a temp dir, then renames. */
-async function writeDirAtomic(
-  dir: string,
-  name: string,
-  files: { name: string; data: string | Uint8Array }[],
-) {
-  await fs.mkdir(dir, { recursive: true });
-  const target = path.join(dir, name);
-  const unique = `${process.pid}-${Date.now()}`;
-  const tmp = `${target}.tmp-${unique}`;
-  const old = `${target}.old-${unique}`;
-  await fs.mkdir(tmp);
-  for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
-  let moved = false;
-  try {
-    await fs.rename(target, old);
-    moved = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  await fs.rename(tmp, target);
-  if (moved) await fs.rm(old, { recursive: true, force: true });
-}
-
-async function saveCheckpoint(
-  dir: string,
-  json: Omit<CheckpointJson, "tensors">,
-  arrays: [string, number[], Float32Array][],
-) {
-  let offset = 0;
-  const tensors: TensorEntry[] = arrays.map(([name, shape, data]) => {
-    const entry = { name, shape, offset, length: data.length };
-    offset += data.length;
-    return entry;
-  });
-  const bin = new Float32Array(offset);
-  for (const [i, [, , data]] of arrays.entries()) bin.set(data, (tensors[i] as TensorEntry).offset);
-  await writeDirAtomic(dir, CHECKPOINT_NAME, [
-    { name: "tensors.bin", data: new Uint8Array(bin.buffer) },
-    { name: "state.json", data: `${JSON.stringify({ ...json, tensors }, null, 1)}\n` },
-  ]);
-}
-
-/** The checkpoint in `dir`, or the previous one left by a crash between the two renames. */
-async function readCheckpoint(dir: string): Promise<Checkpoint | undefined> {
-  let target = path.join(dir, CHECKPOINT_NAME);
-  try {
-    await fs.access(path.join(target, "state.json"));
-  } catch {
-    const entries = await fs.readdir(dir).catch(() => [] as string[]);
-    const old = entries.filter((e) => e.startsWith(`${CHECKPOINT_NAME}.old-`)).sort();
-    const last = old[old.length - 1];
-    if (!last) return undefined;
-    target = path.join(dir, last);
-  }
-  const json = JSON.parse(await fs.readFile(path.join(target, "state.json"), "utf8")) as CheckpointJson;
-  if (json.format !== CHECKPOINT_FORMAT)
-    throw new Error(`${target} is not a ${CHECKPOINT_FORMAT} checkpoint`);
-  const buf = await fs.readFile(path.join(target, "tensors.bin"));
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const arrays = new Map<string, Float32Array>();
-  for (const t of json.tensors) arrays.set(t.name, all.slice(t.offset, t.offset + t.length));
-  return { json, arrays };
-}
-
-/** An optimizer weight as Optimizer.getWeights/setWeights exchange them. */
-interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
-
-// ---------------------------------------------------------------------------------------
-// Adam internals (tf.train.adam): its slots come from getWeights/setWeights; the bias
-// correction products accBeta1/2 are read and restored directly so a resume is bit-exact
-// (setWeights would recompute them with pow, which rounds differently).
-
-interface AdamInternals {
-  learningRate: number;
-  accBeta1?: tf.Variable;
-  accBeta2?: tf.Variable;
-}
-
-function adamInternals(opt: tf.AdamOptimizer): AdamInternals {
-  return opt as unknown as AdamInternals;
-}
-
-// ---------------------------------------------------------------------------------------
 
 function validateHyper(h: TrainHyperparameters): void {
   const problems: string[] = [];

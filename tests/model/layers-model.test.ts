@@ -11,7 +11,9 @@ import {
   VocabularyMismatchError,
   weightsFromLayersModel,
 } from "../../src/model/layers-model.js";
-import { disposeWeights, initWeights, lstmForward, Rng, weightsToArrays } from "../../src/model/lstm.js";
+import { lstmForward } from "../../src/model/lstm.js";
+import { disposeWeights, initWeights, weightsToArrays } from "../../src/model/lstm-weights.js";
+import { Rng } from "../../src/model/rng.js";
 import { Vocabulary } from "../../src/music/vocabulary.js";
 import { maxAbsDiff, useTestBackend } from "./reference.js";
 

@@ -1,17 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "../../src/model/backend.js";
 import { buildLayersModel } from "../../src/model/layers-model.js";
+import { lstmForward, lstmGradients, lstmLoss } from "../../src/model/lstm.js";
 import {
   disposeWeights,
   initWeights,
   type LstmConfig,
-  lstmForward,
-  lstmGradients,
-  lstmLoss,
-  Rng,
   weightsToArrays,
   weightVariables,
-} from "../../src/model/lstm.js";
+} from "../../src/model/lstm-weights.js";
+import { Rng } from "../../src/model/rng.js";
 import { maxAbsDiff, randomBatch, referenceGradients, relativeError, useTestBackend } from "./reference.js";
 
 beforeAll(async () => {

@@ -1,11 +1,7 @@
 import { initBackend, tf } from "../../src/model/backend.js";
-import {
-  type LstmState,
-  type LstmWeights,
-  Rng,
-  type TokenBatch,
-  weightVariables,
-} from "../../src/model/lstm.js";
+import type { TokenBatch } from "../../src/model/lstm.js";
+import { type LstmState, type LstmWeights, weightVariables } from "../../src/model/lstm-weights.js";
+import { Rng } from "../../src/model/rng.js";
 
 /**
  * A plain, differentiable re-implementation of the model with ordinary tf ops (one-hot

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf } from "../../src/model/backend.js";
-import { disposeWeights, initWeights, lstmForward, Rng } from "../../src/model/lstm.js";
+import { lstmForward } from "../../src/model/lstm.js";
+import { disposeWeights, initWeights } from "../../src/model/lstm-weights.js";
+import { Rng } from "../../src/model/rng.js";
 import { createStepper, type StepperState } from "../../src/model/sampler-step.js";
 import { maxAbsDiff, useTestBackend } from "./reference.js";
 

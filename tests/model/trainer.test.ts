@@ -3,15 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tf } from "../../src/model/backend.js";
-import { disposeWeights, type LstmConfig, Rng, weightsToArrays } from "../../src/model/lstm.js";
-import {
-  batchAt,
-  evaluateTunes,
-  packRows,
-  type TrainHyperparameters,
-  type TrainOptions,
-  trainModel,
-} from "../../src/model/trainer.js";
+import { batchAt, packRows } from "../../src/model/batching.js";
+import { disposeWeights, type LstmConfig, weightsToArrays } from "../../src/model/lstm-weights.js";
+import { Rng } from "../../src/model/rng.js";
+import type { TrainHyperparameters, TrainOptions } from "../../src/model/train-types.js";
+import { evaluateTunes, trainModel } from "../../src/model/trainer.js";
 import { useTestBackend } from "./reference.js";
 
 const dirs: string[] = [];
