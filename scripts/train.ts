@@ -17,7 +17,7 @@ import { startProgressBar } from "./progress.js";
 const { values } = parseArgs({
   options: {
     corpus: { type: "string", default: "../shared/corpus" },
-    out: { type: "string", default: "models/default" },
+    out: { type: "string", default: "models/folk-2x256" },
     layers: { type: "string", default: "2" },
     units: { type: "string", default: "256" },
     dropout: { type: "string", default: "0.3" },
