@@ -2,9 +2,11 @@
  * Benchmarks, each printing the numbers and ratios it measured in the same run.
  *
  *   npm run bench -- train [--seconds=25]
+ *   npm run bench -- model [--model=models/folk-2x256]
  */
 const suites: Record<string, () => Promise<unknown>> = {
   train: () => import("./train.js"),
+  model: () => import("./model-load.js"),
 };
 
 const name = process.argv[2] ?? "";
