@@ -3,10 +3,12 @@
  *
  *   npm run bench -- train [--seconds=25]
  *   npm run bench -- model [--model=models/folk-2x256]
+ *   npm run bench -- retrain [--steps=300] [--corpus=../shared/corpus]
  */
 const suites: Record<string, () => Promise<unknown>> = {
   train: () => import("./train.js"),
   model: () => import("./model-load.js"),
+  retrain: () => import("./retrain.js"),
 };
 
 const name = process.argv[2] ?? "";
