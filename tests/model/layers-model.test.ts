@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tf } from "../../src/model/backend.js";
 import {
   buildLayersModel,
@@ -15,20 +14,9 @@ import { lstmForward } from "../../src/model/lstm.js";
 import { disposeWeights, initWeights, weightsToArrays } from "../../src/model/lstm-weights.js";
 import { Rng } from "../../src/model/rng.js";
 import { Vocabulary } from "../../src/music/vocabulary.js";
-import { maxAbsDiff, useTestBackend } from "./reference.js";
+import { maxAbsDiff, modelTestSetup } from "./reference.js";
 
-const dirs: string[] = [];
-const tempDir = (): string => {
-  const d = mkdtempSync(path.join(tmpdir(), "tunesmith-model-"));
-  dirs.push(d);
-  return d;
-};
-beforeAll(async () => {
-  await useTestBackend();
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = modelTestSetup("tunesmith-model-");
 
 /** A vocabulary of 3 specials + n plain tokens. */
 const vocabOf = (n: number): Vocabulary =>

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { initBackend, tf } from "../../src/model/backend.js";
 import type { TokenBatch } from "../../src/model/lstm.js";
 import { type LstmState, type LstmWeights, weightVariables } from "../../src/model/lstm-weights.js";
@@ -130,4 +134,23 @@ export function randomBatch(
     ),
   };
   return { batch: { batch: B, steps: T, inputs, targets, resets }, initial };
+}
+
+/**
+ * Per-file setup for model tests: the test backend before all tests, and temporary
+ * directories (from the returned factory) removed after them.
+ */
+export function modelTestSetup(prefix: string): () => string {
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    await useTestBackend();
+  });
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = mkdtempSync(path.join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
 }

@@ -1,28 +1,14 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { tf } from "../../src/model/backend.js";
 import { batchAt, packRows } from "../../src/model/batching.js";
 import { disposeWeights, type LstmConfig, weightsToArrays } from "../../src/model/lstm-weights.js";
 import { Rng } from "../../src/model/rng.js";
 import type { TrainHyperparameters, TrainOptions } from "../../src/model/train-types.js";
 import { evaluateTunes, trainModel } from "../../src/model/trainer.js";
-import { useTestBackend } from "./reference.js";
+import { modelTestSetup } from "./reference.js";
 
-const dirs: string[] = [];
-const tempDir = (): string => {
-  const d = mkdtempSync(path.join(tmpdir(), "tunesmith-train-"));
-  dirs.push(d);
-  return d;
-};
-
-beforeAll(async () => {
-  await useTestBackend();
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = modelTestSetup("tunesmith-train-");
 
 /** Toy tunes: `<s>`, one of four motifs repeated to a random length, `</s>`. */
 function toyCorpus(count: number, seed: number): number[][] {
