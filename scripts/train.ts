@@ -7,7 +7,7 @@
  *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
  *     [--lr 0.002] [--seed 1] [--resume]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { config } from "../src/config.js";
@@ -66,7 +66,6 @@ bar.stop();
 if (result.stopReason === "aborted") {
   console.log(`Checkpoint saved in ${out}/checkpoint; continue with --resume.`);
 } else {
-  writeFileSync(path.join(out, "loss-curve.png"), result.lossCurvePng);
   console.log(
     `Done (${result.stopReason}) in ${Math.round(result.card.training.seconds)} s: validation ` +
       `${result.card.results.validationLoss.toFixed(3)} nats/token, ` +

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { writeDirAtomic } from "../atomic-write.js";
 import type { tf } from "./backend.js";
 import type { LstmConfig } from "./lstm-weights.js";
 import type { EpochRecord, TrainHyperparameters } from "./train-types.js";
@@ -65,40 +66,6 @@ export function fingerprint(
     hash.update("|");
   }
   return hash.digest("hex").slice(0, 16);
-}
-
-async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fs.open(file, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `files` into `<dir>/<name>` atomically: a temp dir, then renames. */
-async function writeDirAtomic(
-  dir: string,
-  name: string,
-  files: { name: string; data: string | Uint8Array }[],
-) {
-  await fs.mkdir(dir, { recursive: true });
-  const target = path.join(dir, name);
-  const unique = `${process.pid}-${Date.now()}`;
-  const tmp = `${target}.tmp-${unique}`;
-  const old = `${target}.old-${unique}`;
-  await fs.mkdir(tmp);
-  for (const f of files) await writeFileSynced(path.join(tmp, f.name), f.data);
-  let moved = false;
-  try {
-    await fs.rename(target, old);
-    moved = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  await fs.rename(tmp, target);
-  if (moved) await fs.rm(old, { recursive: true, force: true });
 }
 
 export async function saveCheckpoint(

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../atomic-write.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import { tf } from "./backend.js";
 import {
@@ -83,18 +84,6 @@ export function buildLayersModel(weights: LstmWeights): tf.Sequential {
   return model;
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const handle = await fs.open(tmp, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
-}
-
 export interface SaveModelOptions {
   /** Also written as vocab.json next to the model, and fingerprinted in the metadata. */
   readonly vocabulary?: Vocabulary;
@@ -149,10 +138,10 @@ export async function saveLayersModel(
           weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs }],
           userDefinedMetadata: artifacts.userDefinedMetadata,
         };
-        await writeAtomic(weightsFile, data);
-        await writeAtomic(modelFile, `${JSON.stringify(json)}\n`);
+        await writeFileAtomic(weightsFile, data);
+        await writeFileAtomic(modelFile, `${JSON.stringify(json)}\n`);
         if (options.vocabulary)
-          await writeAtomic(
+          await writeFileAtomic(
             path.join(dir, VOCAB_JSON),
             `${JSON.stringify(options.vocabulary.toJSON(), null, 1)}\n`,
           );

@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../atomic-write.js";
 import type { TfBackend } from "../config.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { Vocabulary } from "../music/vocabulary.js";
@@ -18,7 +18,7 @@ import { evaluateTunes, trainModel } from "./trainer.js";
 /**
  * Training a model from an ABC collection, end to end: corpus → vocabulary → split by
  * tune name → training → the model directory (LayersModel, vocab.json, card.json,
- * metrics.json) with the validation scores of the model and of two count baselines.
+ * metrics.json, loss-curve.png) with the validation scores of the model and of two count baselines.
  */
 export interface PretrainOptions {
   readonly corpus: string;
@@ -42,7 +42,6 @@ export interface PretrainOptions {
 export interface PretrainResult {
   readonly stopReason: StopReason;
   readonly card: ModelCard;
-  readonly lossCurvePng: Uint8Array;
 }
 
 export async function trainPretrained(options: PretrainOptions): Promise<PretrainResult> {
@@ -119,20 +118,21 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
       },
     };
     if (result.stopReason !== "aborted") {
+      const curve = result.history.map((h) => ({
+        epoch: h.epoch + 1,
+        train: h.trainLoss,
+        validation: h.valLoss,
+      }));
+      const metrics = { history: result.history, stopReason: result.stopReason, best: result.best };
       await saveLayersModel(result.bestWeights, options.out, { vocabulary, metadata: { card } });
-      writeFileSync(path.join(options.out, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
-      writeFileSync(
-        path.join(options.out, "metrics.json"),
-        `${JSON.stringify({ history: result.history, stopReason: result.stopReason, best: result.best }, null, 2)}\n`,
+      await writeFileAtomic(path.join(options.out, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
+      await writeFileAtomic(path.join(options.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+      await writeFileAtomic(
+        path.join(options.out, "loss-curve.png"),
+        svgToPng(lossCurveSvg(curve, `${card.name}: loss per epoch`)),
       );
     }
-    const curve = result.history.map((h) => ({
-      epoch: h.epoch + 1,
-      train: h.trainLoss,
-      validation: h.valLoss,
-    }));
-    const lossCurvePng = svgToPng(lossCurveSvg(curve, `${card.name}: loss per epoch`));
-    return { stopReason: result.stopReason, card, lossCurvePng };
+    return { stopReason: result.stopReason, card };
   } finally {
     disposeWeights(result.bestWeights);
   }
