@@ -2,11 +2,10 @@ import path from "node:path";
 import type { TfBackend } from "../config.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { initBackend } from "./backend.js";
-import { type Dataset, splitDataset } from "./data.js";
-import { type Scores, scoreSequenceModel, summariseNll } from "./evaluate.js";
+import { splitDataset } from "./data.js";
+import { type Scores, scoreBaselines, summariseNll } from "./evaluate.js";
 import { disposeWeights } from "./lstm-weights.js";
 import { loadModelDir } from "./model-dir.js";
-import { trainKneserNey, trainUnigram } from "./ngram.js";
 import { evaluateTunes } from "./trainer.js";
 
 export interface EvaluationReport {
@@ -32,16 +31,13 @@ export async function evaluateModelOnCorpus(
   try {
     const analysis = analyseCorpus(readCorpusSources(corpus));
     const representable = analysis.parsed.filter((t) => model.vocabulary.unknown(t.tokens).length === 0);
-    const data: Dataset = splitDataset(representable, model.vocabulary);
+    const data = splitDataset(representable, model.vocabulary);
     if (data.validation.length === 0)
       throw new Error(`no held-out tunes in ${corpus}: it is too small to evaluate on`);
-    const train = data.train.map((t) => t.ids);
-    const V = model.vocabulary.size;
     const { nll } = await evaluateTunes(
       model.weights,
       data.validation.map((t) => t.ids),
     );
-    const modelScores = summariseNll(data.validation, [nll]);
     return {
       model: path.basename(path.resolve(modelDir)),
       corpus,
@@ -52,9 +48,8 @@ export async function evaluateModelOnCorpus(
         unrepresentable: analysis.parsed.length - representable.length,
       },
       scores: {
-        model: modelScores,
-        unigram: scoreSequenceModel(trainUnigram(train, V), data.validation),
-        "5-gram Kneser-Ney": scoreSequenceModel(trainKneserNey(train, V, 5), data.validation),
+        model: summariseNll(data.validation, [nll]),
+        ...scoreBaselines(data, model.vocabulary.size),
       },
     };
   } finally {

@@ -1,5 +1,5 @@
-import type { EncodedTune } from "./data.js";
-import type { SequenceModel } from "./ngram.js";
+import type { Dataset, EncodedTune } from "./data.js";
+import { type SequenceModel, trainKneserNey, trainUnigram } from "./ngram.js";
 
 /**
  * Loss in nats per token (comparable only between models on the same tokens) and bits per
@@ -35,4 +35,13 @@ export function scoreSequenceModel(model: SequenceModel, tunes: readonly Encoded
     return sum;
   });
   return summariseNll(tunes, nll);
+}
+
+/** The count baselines every model is compared with, learnt from the training split. */
+export function scoreBaselines(data: Dataset, vocabSize: number): Record<string, Scores> {
+  const train = data.train.map((t) => t.ids);
+  return {
+    unigram: scoreSequenceModel(trainUnigram(train, vocabSize), data.validation),
+    "5-gram Kneser-Ney": scoreSequenceModel(trainKneserNey(train, vocabSize, 5), data.validation),
+  };
 }

@@ -7,11 +7,10 @@ import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
 import { initBackend } from "./backend.js";
 import type { ModelCard } from "./card.js";
-import { type Dataset, splitDataset } from "./data.js";
-import { type Scores, scoreSequenceModel } from "./evaluate.js";
+import { splitDataset } from "./data.js";
+import { scoreBaselines } from "./evaluate.js";
 import { saveLayersModel } from "./layers-model.js";
 import { disposeWeights } from "./lstm-weights.js";
-import { trainKneserNey, trainUnigram } from "./ngram.js";
 import type { EpochRecord, StopReason, TrainProgress } from "./train-types.js";
 import { evaluateTunes, trainModel } from "./trainer.js";
 
@@ -136,14 +135,6 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   } finally {
     disposeWeights(result.bestWeights);
   }
-}
-
-function scoreBaselines(data: Dataset, vocabSize: number): Record<string, Scores> {
-  const train = data.train.map((t) => t.ids);
-  return {
-    unigram: scoreSequenceModel(trainUnigram(train, vocabSize), data.validation),
-    "5-gram Kneser-Ney": scoreSequenceModel(trainKneserNey(train, vocabSize, 5), data.validation),
-  };
 }
 
 function sumTrainSeconds(history: readonly EpochRecord[]): number {
