@@ -111,7 +111,6 @@ export function getLog(): Logger {
     instance = createLogger({
       level: cfg.logLevel,
       pretty: process.stdout.isTTY === true && cfg.nodeEnv !== "production",
-      secrets: cfg.discordToken === undefined ? [] : [cfg.discordToken],
     });
   }
   return instance;

@@ -2,7 +2,7 @@ import { abcAccidental, abcLength, abcLetter, abcTuplet } from "./abc-notation.j
 import { abcKeyName, keySignature, type Tonic } from "./key.js";
 import { add, div, eq, formatRational, mul, type Rational, rat, ZERO } from "./rational.js";
 import { transposeTo } from "./transpose.js";
-import { isCompound, meterLength, type Tune, type TuneElement } from "./tune.js";
+import { beatLength, meterLength, type Tune, type TuneElement } from "./tune.js";
 
 export interface AbcWriteOptions {
   /** Transpose to this tonic first (the mode stays the tune's own). */
@@ -41,7 +41,7 @@ function oneLine(s: string): string {
 
 function writeBody(t: Tune, barsPerLine: number): string {
   const signature = keySignature(t.key);
-  const beat = isCompound(t.meter) ? rat(3, 8) : rat(1, t.meter.den);
+  const beat = beatLength(t.meter);
   const lines: string[] = [];
   let line = "";
   let bars = 0;

@@ -1,5 +1,5 @@
 import { C_MAJOR, type Key, type Mode, modeScale, signatureFifths, type Tonic } from "./key.js";
-import { STEP_SEMITONES, type Step } from "./pitch.js";
+import { pitchClass, STEP_SEMITONES, type Step } from "./pitch.js";
 
 /** The modes folk tunes actually use; the others are too rare to be worth a false positive. */
 export const ESTIMATED_MODES = ["major", "minor", "dorian", "mixolydian"] as const satisfies readonly Mode[];
@@ -47,7 +47,7 @@ export function modeProfile(mode: Mode): number[] {
 export function estimateKey(notes: readonly { midi: number; duration: number }[], hints: KeyHints = {}): Key {
   const histogram = new Array<number>(12).fill(0);
   for (const n of notes) {
-    const pc = mod12(n.midi);
+    const pc = pitchClass(n.midi);
     histogram[pc] = (histogram[pc] ?? 0) + Math.max(0, n.duration);
   }
   if (!histogram.some((w) => w > 0)) return C_MAJOR;
@@ -56,10 +56,10 @@ export function estimateKey(notes: readonly { midi: number; duration: number }[]
   for (const mode of ESTIMATED_MODES) {
     const profile = modeProfile(mode);
     for (let pc = 0; pc < 12; pc++) {
-      const rotated = histogram.map((_, i) => histogram[mod12(i + pc)] ?? 0);
+      const rotated = histogram.map((_, i) => histogram[pitchClass(i + pc)] ?? 0);
       let score = correlation(rotated, profile) + MODE_PRIOR[mode];
-      if (hints.finalMidi !== undefined && mod12(hints.finalMidi) === pc) score += FINAL_BONUS;
-      if (hints.firstDownbeatMidi !== undefined && mod12(hints.firstDownbeatMidi) === pc) {
+      if (hints.finalMidi !== undefined && pitchClass(hints.finalMidi) === pc) score += FINAL_BONUS;
+      if (hints.firstDownbeatMidi !== undefined && pitchClass(hints.firstDownbeatMidi) === pc) {
         score += FIRST_DOWNBEAT_BONUS;
       }
       if (score > best.score) best = { score, pc, mode };
@@ -73,7 +73,7 @@ export function spellTonic(pc: number, mode: Mode): Tonic {
   let best: { tonic: Tonic; cost: number } | undefined;
   for (let step = 0; step < 7; step++) {
     for (const alter of [0, 1, -1]) {
-      if (mod12(STEP_SEMITONES[step as Step] + alter) !== pc) continue;
+      if (pitchClass(STEP_SEMITONES[step as Step] + alter) !== pc) continue;
       const tonic: Tonic = { step: step as Step, alter };
       const fifths = signatureFifths({ tonic, mode });
       const cost = Math.abs(fifths) + (fifths < 0 ? 0.5 : 0);
@@ -97,8 +97,4 @@ function correlation(xs: readonly number[], ys: readonly number[]): number {
     syy += (y - my) ** 2;
   });
   return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
-}
-
-function mod12(n: number): number {
-  return ((n % 12) + 12) % 12;
 }

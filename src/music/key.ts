@@ -1,4 +1,4 @@
-import { type Interval, type Pitch, STEP_LETTERS, STEP_SEMITONES, type Step, stepOf } from "./pitch.js";
+import { type Interval, STEP_LETTERS, STEP_SEMITONES, type Step, stepOf } from "./pitch.js";
 
 export const MODES = ["major", "minor", "dorian", "mixolydian", "phrygian", "lydian", "locrian"] as const;
 export type Mode = (typeof MODES)[number];
@@ -107,10 +107,6 @@ export function tonicName(t: Tonic): string {
   return STEP_LETTERS[t.step] + (t.alter > 0 ? "#".repeat(t.alter) : "b".repeat(-t.alter));
 }
 
-export function keyName(key: Key): string {
-  return `${tonicName(key.tonic)} ${key.mode}`;
-}
-
 /** ABC spelling of a key: "D", "Em", "ADor", "GMix". */
 export function abcKeyName(key: Key): string {
   const suffix: Record<Mode, string> = {
@@ -139,9 +135,4 @@ export function intervalBetween(from: Tonic, to: Tonic): Interval {
   const byDistance = Math.abs(downward.semitones) - Math.abs(upward.semitones);
   const byLetters = Math.abs(downward.steps) - Math.abs(upward.steps);
   return byDistance < 0 || (byDistance === 0 && byLetters < 0) ? downward : upward;
-}
-
-/** The pitch as a key signature would spell it without an accidental. */
-export function inKey(key: Key, step: Step, octave: number): Pitch {
-  return { step, octave, alter: keySignature(key)[step] ?? 0 };
 }

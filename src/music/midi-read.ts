@@ -4,7 +4,7 @@ import { type Key, keySignature } from "./key.js";
 import { estimateKey } from "./key-estimate.js";
 import { pickMelody, type RawNote, skyline } from "./melody.js";
 import { midiFailure, scanMidi } from "./midi-scan.js";
-import { type Pitch, STEP_SEMITONES, type Step } from "./pitch.js";
+import { type Pitch, pitchClass, STEP_SEMITONES, type Step } from "./pitch.js";
 import { rat } from "./rational.js";
 import { DEFAULT_UNIT, isCompound, type Meter, type Tune, type TuneElement } from "./tune.js";
 
@@ -312,8 +312,8 @@ function standardPieces(
  * naturals if possible, else sharps in sharp keys and flats in flat keys.
  */
 function spell(midi: number, signature: readonly number[], sharps: boolean): Pitch {
-  const letter = (semitone: number) => STEPS.find((s) => STEP_SEMITONES[s] === mod12(semitone));
-  let step = STEPS.find((s) => mod12(STEP_SEMITONES[s] + (signature[s] ?? 0)) === mod12(midi));
+  const letter = (semitone: number) => STEPS.find((s) => STEP_SEMITONES[s] === pitchClass(semitone));
+  let step = STEPS.find((s) => pitchClass(STEP_SEMITONES[s] + (signature[s] ?? 0)) === pitchClass(midi));
   let alter = step === undefined ? 0 : (signature[step] ?? 0);
   step ??= letter(midi);
   if (step === undefined) {
@@ -324,7 +324,3 @@ function spell(midi: number, signature: readonly number[], sharps: boolean): Pit
 }
 
 const STEPS = [0, 1, 2, 3, 4, 5, 6] as const satisfies readonly Step[];
-
-function mod12(n: number): number {
-  return ((n % 12) + 12) % 12;
-}

@@ -1,7 +1,7 @@
 import { midiOf } from "./pitch.js";
 import { add, cmp, isZero, type Rational, rat, sub, ZERO } from "./rational.js";
 import {
-  isCompound,
+  beatLength,
   isSectionBoundary,
   type Meter,
   meterLength,
@@ -122,7 +122,7 @@ function pickupOffset(elements: readonly TuneElement[], barLength: Rational): Ra
 export function velocityAt(offset: Rational, meter: Meter): number {
   const pos = modulo(offset, meterLength(meter));
   if (isZero(pos)) return VELOCITY.downbeat;
-  const beat = isCompound(meter) ? rat(3, meter.den) : rat(1, meter.den);
+  const beat = beatLength(meter);
   return isZero(modulo(pos, beat)) ? VELOCITY.beat : VELOCITY.offbeat;
 }
 

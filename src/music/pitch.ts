@@ -47,11 +47,12 @@ export function transposePitch(p: Pitch, iv: Interval): Pitch {
   return { step, octave, alter: midiOf(p) + iv.semitones - natural };
 }
 
-export function invertInterval(iv: Interval): Interval {
-  return { steps: -iv.steps, semitones: -iv.semitones };
-}
-
 export function pitchName(p: Pitch): string {
   const acc = p.alter > 0 ? "#".repeat(p.alter) : "b".repeat(-p.alter);
   return `${STEP_LETTERS[p.step]}${acc}${p.octave}`;
+}
+
+/** 0–11 for any MIDI number (or semitone count), negative ones included. */
+export function pitchClass(semitones: number): number {
+  return ((semitones % 12) + 12) % 12;
 }

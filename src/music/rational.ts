@@ -36,7 +36,6 @@ export function rat(n: number, d = 1): Rational {
 }
 
 export const ZERO = rat(0);
-export const ONE = rat(1);
 
 export const add = (a: Rational, b: Rational): Rational => rat(a.n * b.d + b.n * a.d, a.d * b.d);
 export const sub = (a: Rational, b: Rational): Rational => rat(a.n * b.d - b.n * a.d, a.d * b.d);

@@ -81,6 +81,11 @@ export function isCompound(m: Meter): boolean {
   return m.den === 8 && m.num % 3 === 0 && m.num > 3;
 }
 
+/** The beat notes are grouped by: a dotted quarter in compound time, else the denominator. */
+export function beatLength(m: Meter): Rational {
+  return isCompound(m) ? rat(3, m.den) : rat(1, m.den);
+}
+
 export function notes(tune: Tune): NoteElement[] {
   return tune.elements.filter((e): e is NoteElement => e.kind === "note");
 }
