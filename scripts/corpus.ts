@@ -5,8 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { describeBarProblem } from "../src/music/bar-check.js";
-import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
-import { Vocabulary } from "../src/music/vocabulary.js";
+import { analyseCorpus, readCorpusSources, trainingVocabulary } from "../src/music/corpus.js";
 
 const { values } = parseArgs({
   options: {
@@ -18,7 +17,7 @@ const { values } = parseArgs({
 
 const corpusPath = values.corpus as string;
 const analysis = analyseCorpus(readCorpusSources(corpusPath));
-const vocabulary = Vocabulary.build(analysis.usable.map((t) => t.tokens));
+const vocabulary = trainingVocabulary(analysis);
 if (values.vocab) writeFileSync(values.vocab, `${JSON.stringify(vocabulary.toJSON())}\n`);
 
 const lengths = analysis.parsed.map((t) => t.tokens.length).sort((a, b) => a - b);

@@ -1,8 +1,7 @@
 import path from "node:path";
 import { writeFileAtomic } from "../atomic-write.js";
 import type { TfBackend } from "../config.js";
-import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
-import { Vocabulary } from "../music/vocabulary.js";
+import { analyseCorpus, readCorpusSources, trainingVocabulary } from "../music/corpus.js";
 import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
 import { initBackend } from "./backend.js";
@@ -47,7 +46,7 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   const log = options.log ?? (() => {});
   const backend = await initBackend(options.backend, log);
   const analysis = analyseCorpus(readCorpusSources(options.corpus));
-  const vocabulary = Vocabulary.build(analysis.usable.map((t) => t.tokens));
+  const vocabulary = trainingVocabulary(analysis);
   const data = splitDataset(analysis.usable, vocabulary);
   log(
     `corpus ${analysis.contentHash}: ${data.train.length} training and ${data.validation.length} validation tunes, ` +

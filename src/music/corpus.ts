@@ -7,6 +7,7 @@ import { type BarProblem, checkBars } from "./bar-check.js";
 import type { TuneRef } from "./errors.js";
 import { tokensToTune, tuneToTokens } from "./tokens.js";
 import type { Tune } from "./tune.js";
+import { Vocabulary } from "./vocabulary.js";
 
 /**
  * A tune collection as the model sees it: every ABC file under a path, parsed,
@@ -135,4 +136,9 @@ export function roundTrips(tune: Tune, tokens: readonly string[]): boolean {
     isDeepStrictEqual(back.meter, tune.meter) &&
     isDeepStrictEqual(back.key, tune.key)
   );
+}
+
+/** The vocabulary a model trained on this corpus uses: every token of the usable tunes. */
+export function trainingVocabulary(analysis: CorpusAnalysis): Vocabulary {
+  return Vocabulary.build(analysis.usable.map((t) => t.tokens));
 }
