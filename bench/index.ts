@@ -4,11 +4,13 @@
  *   npm run bench -- train [--seconds=25]
  *   npm run bench -- model [--model=models/folk-2x256]
  *   npm run bench -- retrain [--steps=300] [--corpus=../shared/corpus]
+ *   npm run bench -- sizes [--steps=400] [--sizes=1x256,2x256,1x512,2x384]
  */
 const suites: Record<string, () => Promise<unknown>> = {
   train: () => import("./train.js"),
   model: () => import("./model-load.js"),
   retrain: () => import("./retrain.js"),
+  sizes: () => import("./sizes.js"),
 };
 
 const name = process.argv[2] ?? "";

@@ -246,3 +246,14 @@ function cell(
     }
   }
 }
+
+/** The same state for every row of a batch: prime once at batch 1, then branch. */
+export function repeatState(state: StepperState, batch: number): StepperState {
+  if (state.batch !== 1) throw new Error(`repeatState needs a batch-1 state, got batch ${state.batch}`);
+  const tile = (a: Float32Array) => {
+    const out = new Float32Array(a.length * batch);
+    for (let b = 0; b < batch; b++) out.set(a, b * a.length);
+    return out;
+  };
+  return { batch, h: state.h.map(tile), c: state.c.map(tile) };
+}

@@ -1,0 +1,160 @@
+import { countNotes } from "../model/data.js";
+import { Rng } from "../model/rng.js";
+import { MusicError } from "../music/errors.js";
+import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
+import { beatLength, type Tune, type TuneElement } from "../music/tune.js";
+import type { Vocabulary } from "../music/vocabulary.js";
+import { TuneGrammar } from "./grammar.js";
+import type { ComposeRequest } from "./request.js";
+import { type StepModel, sampleCandidates } from "./sampler.js";
+import { openBarLength, prepareSeed, shiftOctaves } from "./seed.js";
+import { checkStructure } from "./structure.js";
+import { STYLES } from "./styles.js";
+import { tuneTitle } from "./title.js";
+import type { TokenTable } from "./token-table.js";
+
+/**
+ * A request → the best of N sampled tunes: conditioning tokens (meter, mode, and the
+ * seed if any), grammar-constrained batched sampling, then each candidate decoded,
+ * checked and scored by the model's own likelihood (bits per note); the best
+ * well-formed one wins.
+ */
+export interface ComposerModel {
+  readonly name: string;
+  readonly vocabulary: Vocabulary;
+  readonly table: TokenTable;
+  readonly stepper: StepModel;
+}
+
+export interface CandidateReport {
+  readonly bitsPerNote: number;
+  readonly tokens: number;
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly hurried: boolean;
+}
+
+export interface GeneratedTune {
+  readonly tune: Tune;
+  /** Index of the first generated element (0 without a seed). */
+  readonly generatedFrom: number;
+  readonly candidates: readonly CandidateReport[];
+  readonly chosen: number;
+  readonly notes: readonly string[];
+}
+
+export interface GenerateOptions {
+  /** Wall-clock limit for sampling; after it, candidates finish by the shortest way. */
+  readonly timeLimitMs?: number;
+  readonly now?: () => number;
+}
+
+export class ComposeError extends MusicError {}
+
+/** Generous for any real tune (the corpus averages under 10 tokens a bar), and a hard bound. */
+const TOKENS_PER_BAR = 48;
+const DEFAULT_TIME_LIMIT_MS = 15_000;
+
+export function generateTune(
+  model: ComposerModel,
+  request: ComposeRequest,
+  options: GenerateOptions = {},
+): GeneratedTune {
+  const { vocabulary, table } = model;
+  const now = options.now ?? (() => performance.now());
+  const seed = request.seed ? prepareSeed(request.seed, vocabulary) : undefined;
+  const meter = request.seed ? request.seed.meter : STYLES[request.style].meter;
+  const key = request.seed ? request.seed.key : request.key;
+  const header = [meterToken(meter.num, meter.den), modeToken(key.mode)];
+  const prompt = [BOS, ...(seed ? seed.tokens : header)];
+  const barUnits = (meter.num * table.unitsPerWhole) / meter.den;
+  if (!Number.isInteger(barUnits))
+    throw new ComposeError("unsupported-meter", `cannot write bars of ${meter.num}/${meter.den}`);
+
+  const grammar = new TuneGrammar(table, { barUnits, bars: request.bars, allowPickup: !seed });
+  let seedElements: readonly TuneElement[] = [];
+  let start = grammar.start();
+  if (seed) {
+    seedElements = seed.tune.elements;
+    const open = openBarLength(seed.tune);
+    let units = (open.n * table.unitsPerWhole) / open.d;
+    if (!Number.isInteger(units))
+      throw new ComposeError("seed-rhythm", "the seed's last bar has a rhythm the model cannot continue");
+    if (units >= barUnits) {
+      // The seed stops at a full (or overfull) bar without a bar line: add one.
+      prompt.push("|");
+      seedElements = [...seedElements, { kind: "bar", bar: "|" }];
+      units = 0;
+    }
+    const last = seedElements.filter((e) => e.kind === "note").at(-1);
+    const tieTo = last?.kind === "note" && last.tie ? lastPitchClass(prompt, vocabulary, table) : undefined;
+    start = grammar.continueAt(units, tieTo);
+  }
+
+  const maxTokens = Math.max(request.bars * TOKENS_PER_BAR, grammar.remaining(start));
+  const candidates = sampleCandidates(model.stepper, {
+    grammar,
+    start,
+    prompt: vocabulary.encode(prompt),
+    candidates: request.candidates,
+    temperature: request.temperature,
+    topP: request.topP,
+    rng: Rng.derive(request.seedValue, 0x5eed),
+    maxTokens,
+    deadline: now() + (options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
+    now,
+  });
+
+  const title = request.seed?.title || tuneTitle(request.seedValue, request.style);
+  const tempo = { bpm: request.tempo, beat: beatLength(meter) };
+  const decoded = candidates.map((c) => {
+    const music = vocabulary.decode(c.ids).filter((t) => t !== EOS);
+    const continuation = shiftOctaves(
+      tokensToTune([...header, ...music], { tonic: key.tonic, title, tempo }),
+      -(seed?.octaveShift ?? 0),
+    );
+    const tune: Tune = { ...continuation, elements: [...seedElements, ...continuation.elements] };
+    const structure = checkStructure(seed ? continuation : tune, seed ? undefined : request.bars);
+    const report: CandidateReport = {
+      bitsPerNote: c.nll / Math.LN2 / Math.max(1, countNotes(music)),
+      tokens: c.ids.length,
+      ok: structure.ok,
+      problems: structure.problems,
+      hurried: c.hurried,
+    };
+    return { tune, report };
+  });
+  let chosen = -1;
+  decoded.forEach((d, i) => {
+    const best = decoded[chosen];
+    if (d.report.ok && (!best || d.report.bitsPerNote < best.report.bitsPerNote)) chosen = i;
+  });
+  const winner = decoded[chosen];
+  if (!winner) {
+    const problems = decoded.flatMap((d) => d.report.problems).slice(0, 3);
+    throw new ComposeError("no-valid-tune", `no candidate tune passed the checks (${problems.join("; ")})`);
+  }
+  const notes = [...(seed?.notes ?? [])];
+  if (winner.report.hurried) notes.push("composing took too long, so the tune was brought to an early close");
+  return {
+    tune: winner.tune,
+    generatedFrom: seedElements.length,
+    candidates: decoded.map((d) => d.report),
+    chosen,
+    notes,
+  };
+}
+
+/** The grammar's pitch identity of the last note token in the prompt (a tie must land on it). */
+function lastPitchClass(
+  prompt: readonly string[],
+  vocabulary: Vocabulary,
+  table: TokenTable,
+): number | undefined {
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const id = vocabulary.id(prompt[i] as string);
+    const c = id === undefined ? undefined : table.classes[id];
+    if (c?.kind === "note") return c.pitch;
+  }
+  return undefined;
+}

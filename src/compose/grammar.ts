@@ -1,0 +1,316 @@
+import type { BarType } from "../music/tune.js";
+import { type FillCosts, fillCostsFor } from "./fill-costs.js";
+import type { TokenClass, TokenTable } from "./token-table.js";
+
+/**
+ * The grammar of a well-formed tune, as a state machine over model tokens. The sampler
+ * asks it which tokens may come next and only samples among those, so every tune it
+ * writes has:
+ * - every bar exactly the meter's length (a pickup and its complement allowed),
+ * - exactly `bars` bars, the last closed by a final bar line (`|]` or `:|`),
+ * - tuplets complete within a bar, ties onto the same pitch, first and second endings
+ *   in order,
+ * - and at most `budget` tokens: a token is refused when the fewest tokens that could
+ *   still finish the tune after it would overrun the budget.
+ */
+export interface GrammarOptions {
+  /** Length of a bar in grid units (see TokenTable.unitsPerWhole). */
+  readonly barUnits: number;
+  readonly bars: number;
+  /** A fresh tune may open with a short bar; a continuation may not. */
+  readonly allowPickup: boolean;
+}
+
+type Ending = "none" | "first" | "expectSecond" | "second";
+
+export interface DecodeState {
+  /** Units written in the current bar. */
+  readonly pos: number;
+  /** Bars closed so far (a pickup does not count). */
+  readonly barsDone: number;
+  /** Length of the opening pickup bar, 0 if none. */
+  readonly pickup: number;
+  readonly anyBarLine: boolean;
+  readonly anyNote: boolean;
+  readonly atBarStart: boolean;
+  /** A note or rest whose length token may still follow. */
+  readonly pending: { readonly scale: number; readonly pitch: number | undefined } | undefined;
+  readonly tuplet: { readonly scale: number; readonly left: number } | undefined;
+  /** Pitch of the note just completed, which a tie may follow. */
+  readonly tieable: number | undefined;
+  /** Pitch the next note must have (after a tie). */
+  readonly tieTo: number | undefined;
+  readonly ending: Ending;
+  /** The final bar line is written; only the end token may follow. */
+  readonly closed: boolean;
+  readonly finished: boolean;
+}
+
+export class GrammarError extends Error {}
+
+const FINAL_BARS: readonly BarType[] = [":|", "|]"];
+const REPEAT_ENDS: readonly BarType[] = [":|", "::"];
+
+export class TuneGrammar {
+  private readonly costs: FillCosts;
+
+  constructor(
+    readonly table: TokenTable,
+    readonly options: GrammarOptions,
+  ) {
+    if (!Number.isInteger(options.barUnits) || options.barUnits <= 0)
+      throw new GrammarError(`bar length ${options.barUnits} is not a whole number of grid units`);
+    if (!Number.isInteger(options.bars) || options.bars < 1)
+      throw new GrammarError("a tune needs at least one bar");
+    this.costs = fillCostsFor(table, options.barUnits);
+    if (!Number.isFinite(this.costs.fill[options.barUnits] as number))
+      throw new GrammarError("the vocabulary cannot fill a bar of this meter");
+  }
+
+  /** The state at the start of a fresh tune (after `<s> M:… K:…`). */
+  start(): DecodeState {
+    return {
+      pos: 0,
+      barsDone: 0,
+      pickup: 0,
+      anyBarLine: false,
+      anyNote: false,
+      atBarStart: true,
+      pending: undefined,
+      tuplet: undefined,
+      tieable: undefined,
+      tieTo: undefined,
+      ending: "none",
+      closed: false,
+      finished: false,
+    };
+  }
+
+  /** The state for continuing a tune `pos` units into a bar, optionally tied onto `tieTo`. */
+  continueAt(pos: number, tieTo?: number): DecodeState {
+    if (!Number.isInteger(pos) || pos < 0 || pos >= this.options.barUnits)
+      throw new GrammarError(`cannot continue ${pos} units into a bar of ${this.options.barUnits}`);
+    return { ...this.start(), pos, anyBarLine: true, anyNote: true, atBarStart: pos === 0, tieTo };
+  }
+
+  /** The state after token `id`, or undefined when the grammar refuses it. */
+  next(state: DecodeState, id: number): DecodeState | undefined {
+    const c = this.table.classes[id] as TokenClass | undefined;
+    if (!c || state.finished) return undefined;
+    if (c.kind === "length") {
+      return state.pending ? this.commit(state, c.index) : undefined;
+    }
+    if (c.kind === "end") return state.closed ? { ...state, finished: true } : undefined;
+    if (state.closed) return undefined;
+    const s = state.pending ? this.commit(state, this.table.defaultLength) : state;
+    if (!s) return undefined;
+    if (s.ending === "expectSecond" && !(c.kind === "ending" && c.number === 2)) return undefined;
+    switch (c.kind) {
+      case "note":
+      case "rest":
+        return this.startNote(s, c.kind === "note" ? c.pitch : undefined);
+      case "tie":
+        return s.tieable !== undefined ? { ...s, tieable: undefined, tieTo: s.tieable } : undefined;
+      case "tuplet":
+        return s.tuplet || s.tieTo !== undefined
+          ? undefined
+          : {
+              ...s,
+              tuplet: { scale: c.index, left: (this.table.tuplets[c.index - 1] as { r: number }).r },
+              tieable: undefined,
+              atBarStart: false,
+            };
+      case "bar":
+        return this.barLine(s, c.bar);
+      case "ending":
+        return this.ending(s, c.number);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Fewest tokens that still finish the tune from `state`, end token included;
+   * Infinity when it cannot be finished.
+   */
+  remaining(state: DecodeState): number {
+    if (state.finished) return 0;
+    if (state.closed) return 1;
+    if (state.pending) {
+      let best = Number.POSITIVE_INFINITY;
+      const row = this.table.lengthUnits[state.pending.scale] as readonly number[];
+      for (let l = 0; l < row.length; l++) {
+        const s = this.commit(state, l);
+        if (s) best = Math.min(best, (l === this.table.defaultLength ? 0 : 1) + this.remaining(s));
+      }
+      return best;
+    }
+    const { barUnits, bars } = this.options;
+    const { fill, fillFromPlainNote } = this.costs;
+    const fullBar = (fill[barUnits] as number) + 1;
+    const complement = state.pickup > 0 ? barUnits - state.pickup : barUnits;
+    // End token, and the second-ending marker still to come.
+    const fixed = 1 + (state.ending === "first" || state.ending === "expectSecond" ? 1 : 0);
+    /** Bars `from`..bars (1-based), each with its bar line; the first may have to open with the tied note. */
+    const barsFrom = (from: number, tied: boolean): number => {
+      if (from > bars) return 0;
+      const limit = from === bars ? complement : barUnits;
+      const first = ((tied ? fillFromPlainNote : fill)[limit] as number) + 1;
+      const middle = Math.max(0, bars - from - 1) * fullBar;
+      const last = from < bars ? (fill[complement] as number) + 1 : 0;
+      return first + middle + last;
+    };
+
+    const current = state.barsDone + 1;
+    const room = this.barLimit(state) - state.pos;
+    if (room < 0) return Number.POSITIVE_INFINITY;
+    const tied = state.tieTo !== undefined;
+    if (tied && room === 0 && !state.tuplet) {
+      // The tie crosses a plain bar line, which must not be the last one.
+      const crossable = current < bars && (state.ending !== "first" || current <= bars - 2);
+      return crossable ? fixed + 1 + barsFrom(current + 1, true) : Number.POSITIVE_INFINITY;
+    }
+    const thisBar = state.tuplet
+      ? (
+          (this.costs.insideTuplet[state.tuplet.scale - 1] as Float64Array[])[
+            state.tuplet.left
+          ] as Float64Array
+        )[room]
+      : (tied ? fillFromPlainNote : fill)[room];
+    let best = fixed + (thisBar as number) + 1 + barsFrom(current + 1, false);
+    if (this.canClosePickup(state)) {
+      // Close the pickup now: then all `bars` bars follow, the last one its complement.
+      const afterPickup = { ...state, pickup: state.pos };
+      best = Math.min(best, fixed + 1 + this.barsAfterPickup(afterPickup));
+    }
+    return best;
+  }
+
+  private barsAfterPickup(state: DecodeState): number {
+    const { barUnits, bars } = this.options;
+    const { fill } = this.costs;
+    return (
+      Math.max(0, bars - 1) * ((fill[barUnits] as number) + 1) + (fill[barUnits - state.pickup] as number) + 1
+    );
+  }
+
+  /**
+   * Tokens allowed after `state` with at most `budget` tokens left (1 = allowed).
+   * With `greedy`, only the tokens that finish the tune fastest: the way out when
+   * generation runs out of time.
+   */
+  allowed(state: DecodeState, budget: number, greedy = false): Uint8Array {
+    const { classes } = this.table;
+    const mask = new Uint8Array(classes.length);
+    const costs = new Float64Array(classes.length).fill(Number.POSITIVE_INFINITY);
+    // Pitches differ only for ties, so one representative per outcome is enough.
+    const byPitch = new Map<number, number>();
+    let best = Number.POSITIVE_INFINITY;
+    classes.forEach((c, id) => {
+      let cost: number;
+      if (c.kind === "note" && state.tieTo === undefined) {
+        const known = byPitch.get(0);
+        cost = known ?? this.costAfter(state, id);
+        byPitch.set(0, cost);
+      } else if (c.kind === "never") {
+        return;
+      } else {
+        cost = this.costAfter(state, id);
+      }
+      costs[id] = cost;
+      if (cost < best) best = cost;
+    });
+    for (let id = 0; id < mask.length; id++) {
+      const cost = costs[id] as number;
+      if (cost <= budget && (!greedy || cost === best)) mask[id] = 1;
+    }
+    return mask;
+  }
+
+  /** 1 + the fewest tokens to finish after `id`, Infinity if refused. */
+  private costAfter(state: DecodeState, id: number): number {
+    const s = this.next(state, id);
+    return s ? 1 + this.remaining(s) : Number.POSITIVE_INFINITY;
+  }
+
+  private barLimit(state: DecodeState): number {
+    const { barUnits, bars } = this.options;
+    return state.barsDone + 1 === bars && state.pickup > 0 ? barUnits - state.pickup : barUnits;
+  }
+
+  private canClosePickup(state: DecodeState): boolean {
+    return (
+      this.options.allowPickup &&
+      !state.anyBarLine &&
+      state.barsDone === 0 &&
+      state.pos > 0 &&
+      state.pos < this.options.barUnits &&
+      !state.tuplet &&
+      state.tieTo === undefined
+    );
+  }
+
+  private commit(state: DecodeState, length: number): DecodeState | undefined {
+    const pending = state.pending;
+    if (!pending) return state;
+    const units = (this.table.lengthUnits[pending.scale] as readonly number[])[length];
+    if (units === undefined) return undefined;
+    const pos = state.pos + units;
+    if (pos > this.barLimit(state)) return undefined;
+    const tuplet = state.tuplet && state.tuplet.left === 0 ? undefined : state.tuplet;
+    return { ...state, pos, pending: undefined, tuplet, tieable: pending.pitch };
+  }
+
+  private startNote(state: DecodeState, pitch: number | undefined): DecodeState | undefined {
+    if (state.tieTo !== undefined && pitch !== state.tieTo) return undefined;
+    const tuplet = state.tuplet ? { ...state.tuplet, left: state.tuplet.left - 1 } : undefined;
+    return {
+      ...state,
+      pending: { scale: tuplet ? tuplet.scale : 0, pitch },
+      tuplet,
+      tieable: undefined,
+      tieTo: undefined,
+      anyNote: true,
+      atBarStart: false,
+    };
+  }
+
+  private barLine(state: DecodeState, bar: BarType): DecodeState | undefined {
+    if (state.tuplet) return undefined;
+    // A tie may cross a plain bar line only, never a repeat or the end.
+    if (state.tieTo !== undefined && bar !== "|") return undefined;
+    const base = { ...state, tieable: undefined, atBarStart: true, anyBarLine: true };
+    if (!state.anyNote) return bar === "|:" && !state.anyBarLine ? base : undefined;
+    if (state.atBarStart) return undefined;
+    if (state.pos < this.barLimit(state)) {
+      return this.canClosePickup(state) && (bar === "|" || bar === "|:" || bar === "||")
+        ? { ...base, pos: 0, pickup: state.pos }
+        : undefined;
+    }
+    const barsDone = state.barsDone + 1;
+    const final = barsDone === this.options.bars;
+    if (final) {
+      return FINAL_BARS.includes(bar) && state.ending !== "first" && state.tieTo === undefined
+        ? { ...base, pos: 0, barsDone, closed: true }
+        : undefined;
+    }
+    if (bar === "|]") return undefined;
+    let ending: Ending = state.ending;
+    if (state.ending === "first") {
+      if (REPEAT_ENDS.includes(bar)) ending = "expectSecond";
+      else if (bar === "|:" || barsDone > this.options.bars - 2) return undefined;
+    } else if (state.ending === "second") {
+      ending = "none";
+    }
+    return { ...base, pos: 0, barsDone, ending };
+  }
+
+  private ending(state: DecodeState, n: number): DecodeState | undefined {
+    if (!state.atBarStart || state.tuplet || !state.anyBarLine || !state.anyNote || state.tieTo !== undefined)
+      return undefined;
+    if (n === 1 && state.ending === "none" && state.barsDone + 2 <= this.options.bars)
+      return { ...state, ending: "first", atBarStart: false };
+    if (n === 2 && state.ending === "expectSecond") return { ...state, ending: "second", atBarStart: false };
+    return undefined;
+  }
+}
