@@ -1,5 +1,5 @@
 import type { Rng } from "../model/rng.js";
-import { repeatState, type StepperState, type StepResult } from "../model/sampler-step.js";
+import { type StepperState, type StepResult, selectRows } from "../model/sampler-step.js";
 import type { DecodeState, TuneGrammar } from "./grammar.js";
 
 /**
@@ -51,26 +51,25 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
   for (const id of prompt) primed = model.step(Int32Array.of(id), primed?.state);
   const first = primed as StepResult;
   const V = first.logits.length;
-  let logits: Float32Array = new Float32Array(B * V);
-  for (let b = 0; b < B; b++) logits.set(first.logits, b * V);
-  let modelState = repeatState(first.state, B);
+  let logits: Float32Array = first.logits;
+  // Batch row → candidate. Every candidate starts from the primed row; rows of finished
+  // candidates are dropped so the batch shrinks as tunes end.
+  let rows = Array.from({ length: B }, (_, b) => b);
+  let modelState = first.state;
+  let rowOfLogits = rows.map(() => 0);
 
   const states = Array.from({ length: B }, () => options.start);
   const ids: number[][] = Array.from({ length: B }, () => []);
   const nll = new Float64Array(B);
   const hurried = new Array<boolean>(B).fill(false);
   const probs = new Float64Array(V);
-  const input = new Int32Array(B);
   for (;;) {
     const late = options.deadline !== undefined && now() > options.deadline;
-    let active = 0;
-    for (let b = 0; b < B; b++) {
+    const keep: number[] = [];
+    const input: number[] = [];
+    rows.forEach((b, r) => {
       const state = states[b] as DecodeState;
-      const row = logits.subarray(b * V, (b + 1) * V);
-      if (state.finished) {
-        input[b] = 0;
-        continue;
-      }
+      const row = logits.subarray((rowOfLogits[r] as number) * V, ((rowOfLogits[r] as number) + 1) * V);
       const mask = grammar.allowed(state, options.maxTokens - (ids[b] as number[]).length, late);
       const id = drawToken(row, mask, options.temperature, options.topP, rng, probs);
       if (late) hurried[b] = true;
@@ -79,13 +78,19 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
       const next = grammar.next(state, id);
       if (!next) throw new SamplingError(`internal: the grammar allowed token ${id} and then refused it`);
       states[b] = next;
-      input[b] = id;
-      if (!next.finished) active++;
-    }
-    if (active === 0) break;
-    const result = model.step(input, modelState);
+      if (!next.finished) {
+        keep.push(rowOfLogits[r] as number);
+        input.push(id);
+      }
+    });
+    if (keep.length === 0) break;
+    const sameRows = keep.length === modelState.batch && keep.every((k, i) => k === i);
+    if (!sameRows) modelState = selectRows(modelState, keep);
+    rows = rows.filter((b) => !(states[b] as DecodeState).finished);
+    const result = model.step(Int32Array.from(input), modelState);
     logits = result.logits;
     modelState = result.state;
+    rowOfLogits = rows.map((_, r) => r);
   }
   return ids.map((seq, b) => ({ ids: seq, nll: nll[b] as number, hurried: hurried[b] as boolean }));
 }

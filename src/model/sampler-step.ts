@@ -247,13 +247,19 @@ function cell(
   }
 }
 
-/** The same state for every row of a batch: prime once at batch 1, then branch. */
-export function repeatState(state: StepperState, batch: number): StepperState {
-  if (state.batch !== 1) throw new Error(`repeatState needs a batch-1 state, got batch ${state.batch}`);
-  const tile = (a: Float32Array) => {
-    const out = new Float32Array(a.length * batch);
-    for (let b = 0; b < batch; b++) out.set(a, b * a.length);
+/**
+ * A state made of the given rows of another (repeats allowed): prime once at batch 1 and
+ * branch into N candidates, or drop the rows of candidates that have finished.
+ */
+export function selectRows(state: StepperState, rows: readonly number[]): StepperState {
+  const pick = (a: Float32Array) => {
+    const width = a.length / state.batch;
+    const out = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => {
+      if (!(r >= 0 && r < state.batch)) throw new Error(`row ${r} is outside a batch of ${state.batch}`);
+      out.set(a.subarray(r * width, (r + 1) * width), i * width);
+    });
     return out;
   };
-  return { batch, h: state.h.map(tile), c: state.c.map(tile) };
+  return { batch: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TuneGrammar } from "../../src/compose/grammar.js";
-import { sampleCandidates, type StepModel } from "../../src/compose/sampler.js";
+import { type StepModel, sampleCandidates } from "../../src/compose/sampler.js";
 import { barCount, checkStructure } from "../../src/compose/structure.js";
 import { buildTokenTable } from "../../src/compose/token-table.js";
 import { Rng } from "../../src/model/rng.js";
