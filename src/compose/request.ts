@@ -1,0 +1,136 @@
+import { type Key, KeyParseError, parseKey } from "../music/key.js";
+import type { Tune } from "../music/tune.js";
+import { INSTRUMENTS, type InstrumentName } from "../render/instruments.js";
+import { STYLE_NAMES, STYLES, type StyleName } from "./styles.js";
+
+/**
+ * What a user may ask for, as it arrives from a slash command or the command line
+ * (strings or numbers, anything may be missing), and the validated request the
+ * service works with. Every problem is reported at once, each naming what is allowed.
+ */
+export interface ComposeInput {
+  readonly temperature?: number | string;
+  readonly style?: string;
+  readonly key?: string;
+  readonly bars?: number | string;
+  readonly instrument?: string;
+  readonly tempo?: number | string;
+  readonly topP?: number | string;
+  readonly candidates?: number | string;
+  readonly seedValue?: number | string;
+  readonly seed?: Tune;
+}
+
+export interface ComposeRequest {
+  readonly temperature: number;
+  readonly style: StyleName;
+  readonly key: Key;
+  readonly bars: number;
+  readonly instrument: InstrumentName;
+  /** Beats per minute, counting the meter's beat (a dotted quarter in a jig, a half in a reel). */
+  readonly tempo: number;
+  readonly topP: number;
+  readonly candidates: number;
+  readonly seedValue: number;
+  readonly seed?: Tune;
+}
+
+export const COMPOSE_MODES = ["major", "minor", "dorian", "mixolydian"] as const;
+
+export const LIMITS = {
+  temperature: { min: 0.1, max: 3, default: 1 },
+  bars: { min: 4, max: 64, default: 16 },
+  tempo: { min: 30, max: 300 },
+  topP: { min: 0.1, max: 1, default: 1 },
+  candidates: { min: 1, max: 16, default: 8 },
+} as const;
+
+export const DEFAULTS = { style: "reel", key: "D major", instrument: "fiddle" } as const;
+
+export class RequestError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("; "));
+  }
+}
+
+export function validateRequest(input: ComposeInput, random: () => number = Math.random): ComposeRequest {
+  const problems: string[] = [];
+  const number = (
+    name: string,
+    value: number | string | undefined,
+    range: { min: number; max: number },
+    fallback: number,
+    integer = false,
+  ): number => {
+    if (value === undefined || value === "") return fallback;
+    const n = typeof value === "number" ? value : Number(value.trim());
+    const kind = integer ? "a whole number" : "a number";
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
+      problems.push(`${name} must be ${kind} from ${range.min} to ${range.max} (got ${String(value)})`);
+      return fallback;
+    }
+    return n;
+  };
+  const choice = <T extends string>(
+    name: string,
+    value: string | undefined,
+    choices: readonly T[],
+    fallback: T,
+  ): T => {
+    if (value === undefined || value === "") return fallback;
+    const normalised = value
+      .trim()
+      .toLowerCase()
+      .replace(/[-_\s]+/g, " ");
+    const found = choices.find(
+      (c) => c === normalised || c.replace(/ /g, "") === normalised.replace(/ /g, ""),
+    );
+    if (!found) problems.push(`${name} must be one of ${choices.join(", ")} (got "${value}")`);
+    return found ?? fallback;
+  };
+
+  const style = choice("style", input.style, STYLE_NAMES, DEFAULTS.style);
+  const instrument = choice(
+    "instrument",
+    input.instrument,
+    Object.keys(INSTRUMENTS) as InstrumentName[],
+    DEFAULTS.instrument,
+  );
+  const key = parseRequestKey(input.key, problems);
+  const seedValue =
+    input.seedValue === undefined || input.seedValue === ""
+      ? Math.floor(random() * 2 ** 32)
+      : number("seedValue", input.seedValue, { min: 0, max: 2 ** 32 - 1 }, 0, true);
+  const request: ComposeRequest = {
+    temperature: number("temperature", input.temperature, LIMITS.temperature, LIMITS.temperature.default),
+    style,
+    key,
+    bars: number("bars", input.bars, LIMITS.bars, LIMITS.bars.default, true),
+    instrument,
+    tempo: number("tempo", input.tempo, LIMITS.tempo, STYLES[style].bpm),
+    topP: number("topP", input.topP, LIMITS.topP, LIMITS.topP.default),
+    candidates: number("candidates", input.candidates, LIMITS.candidates, LIMITS.candidates.default, true),
+    seedValue,
+    ...(input.seed ? { seed: input.seed } : {}),
+  };
+  if (problems.length > 0) throw new RequestError(problems);
+  return request;
+}
+
+function parseRequestKey(text: string | undefined, problems: string[]): Key {
+  const allowed = `a tonic and a mode, e.g. "D", "E minor", "A dorian", "G mixolydian" (modes: ${COMPOSE_MODES.join(", ")})`;
+  let key: Key;
+  try {
+    key = parseKey(text === undefined || text.trim() === "" ? DEFAULTS.key : text);
+  } catch (e) {
+    if (!(e instanceof KeyParseError)) throw e;
+    problems.push(`key must be ${allowed} (got "${text}")`);
+    return parseKey(DEFAULTS.key);
+  }
+  if (!(COMPOSE_MODES as readonly string[]).includes(key.mode)) {
+    problems.push(`key must be ${allowed} (got "${text}")`);
+  } else if (Math.abs(key.tonic.alter) > 1) {
+    problems.push(`key must have a tonic with at most one sharp or flat (got "${text}")`);
+  }
+  return key;
+}

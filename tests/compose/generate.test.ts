@@ -1,0 +1,165 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ComposerModel, generateTune } from "../../src/compose/generate.js";
+import { type ComposeInput, validateRequest } from "../../src/compose/request.js";
+import { SeedError } from "../../src/compose/seed.js";
+import { checkStructure } from "../../src/compose/structure.js";
+import { buildTokenTable } from "../../src/compose/token-table.js";
+import { initBackend } from "../../src/model/backend.js";
+import { disposeWeights } from "../../src/model/lstm-weights.js";
+import { loadModelDir } from "../../src/model/model-dir.js";
+import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
+import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
+import { importTune } from "../../src/music/import.js";
+import { tuneToMidi } from "../../src/music/midi-write.js";
+import { rat } from "../../src/music/rational.js";
+import type { Tune } from "../../src/music/tune.js";
+
+const shipped = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
+const fixtures = parseAbcFile(
+  readFileSync(new URL("../fixtures/tunes.abc", import.meta.url), "utf8"),
+).flatMap((p) => (p.result.ok ? [p.result.tune] : []));
+
+let model: ComposerModel;
+let stepper: Stepper;
+let release: () => void;
+beforeAll(async () => {
+  await initBackend("wasm");
+  const loaded = await loadModelDir(shipped);
+  stepper = createStepper(loaded.weights);
+  model = {
+    name: "folk-2x256",
+    vocabulary: loaded.vocabulary,
+    table: buildTokenTable(loaded.vocabulary),
+    stepper,
+  };
+  release = () => disposeWeights(loaded.weights);
+});
+afterAll(() => {
+  stepper.dispose();
+  release();
+});
+
+const compose = (input: ComposeInput, options = {}) =>
+  generateTune(model, validateRequest({ candidates: 2, bars: 8, seedValue: 1, ...input }), options);
+
+/** The seed as it is kept: a closing |] becomes || so the continuation can follow. */
+const asKept = (seed: Tune) =>
+  seed.elements.map((e, i) =>
+    i === seed.elements.length - 1 && e.kind === "bar" && e.bar === "|]" ? { ...e, bar: "||" } : e,
+  );
+
+describe("generating a tune", () => {
+  it("writes the requested meter, key and number of bars", () => {
+    for (const [style, key, meter] of [
+      ["jig", "A dorian", { num: 6, den: 8 }],
+      ["reel", "G major", { num: 2, den: 2 }],
+      ["waltz", "E minor", { num: 3, den: 4 }],
+      ["slip jig", "D mixolydian", { num: 9, den: 8 }],
+    ] as const) {
+      const { tune, candidates, chosen } = compose({ style, key, bars: 12 });
+      expect(tune.meter).toEqual(meter);
+      expect(tune.key).toEqual(validateRequest({ key }).key);
+      expect(checkStructure(tune, 12).problems).toEqual([]);
+      expect(candidates).toHaveLength(2);
+      expect(candidates[chosen]?.ok).toBe(true);
+      expect(tune.title).not.toBe("");
+    }
+  });
+
+  it("picks the candidate the model finds likeliest", () => {
+    const { candidates, chosen } = compose({ candidates: 6 });
+    const best = Math.min(...candidates.filter((c) => c.ok).map((c) => c.bitsPerNote));
+    expect(candidates[chosen]?.bitsPerNote).toBe(best);
+  });
+
+  it("is reproducible with the same seed value, and varies with another", () => {
+    const a = compose({ style: "jig", seedValue: 42 });
+    const b = compose({ style: "jig", seedValue: 42 });
+    const c = compose({ style: "jig", seedValue: 43 });
+    expect(b.tune).toEqual(a.tune);
+    expect(c.tune.elements).not.toEqual(a.tune.elements);
+  });
+
+  it("closes the tune early but well-formed when out of time", () => {
+    const { tune, notes } = compose({ bars: 32 }, { timeLimitMs: 0 });
+    expect(checkStructure(tune, 32).problems).toEqual([]);
+    expect(notes.join(" ")).toMatch(/early close/);
+  });
+});
+
+describe("continuing a seed", () => {
+  it.each(fixtures.map((t) => [t.title, t] as const))(
+    "keeps %s verbatim and continues in its meter and key",
+    (_, seed) => {
+      const { tune, generatedFrom } = compose({ seed, bars: 8 });
+      expect(tune.elements.slice(0, generatedFrom)).toEqual(asKept(seed));
+      expect(tune.meter).toEqual(seed.meter);
+      expect(tune.key).toEqual(seed.key);
+      const continuation = { ...tune, elements: tune.elements.slice(generatedFrom) };
+      expect(checkStructure(continuation).problems).toEqual([]);
+    },
+  );
+
+  it("continues mid-bar and across a tie", () => {
+    const seed = parseAbc("X:1\nT:Tied\nM:6/8\nL:1/8\nK:G\nGAB c2d|e3-");
+    const { tune, generatedFrom } = compose({ seed });
+    expect(tune.elements.slice(0, generatedFrom)).toEqual(seed.elements);
+    const next = tune.elements[generatedFrom];
+    expect(next).toMatchObject({ kind: "note", pitch: { step: 2, octave: 5, alter: 0 } });
+    const continuation = { ...tune, elements: tune.elements.slice(generatedFrom) };
+    expect(checkStructure(continuation).problems).toEqual([]);
+  });
+
+  it("continues a MIDI upload", () => {
+    const seed = importTune(tuneToMidi(fixtures[0] as Tune));
+    const { tune, generatedFrom } = compose({ seed });
+    expect(generatedFrom).toBeGreaterThan(0);
+    expect(tune.meter).toEqual(seed.meter);
+  });
+
+  it("moves an out-of-range seed by octaves to prime the model, and says so", () => {
+    const seed = parseAbc("X:1\nT:High\nM:2/4\nL:1/8\nK:C\nc''d''e''f'' | g''f''e''d'' |");
+    const { tune, generatedFrom, notes } = compose({ seed });
+    expect(tune.elements.slice(0, generatedFrom)).toEqual(seed.elements);
+    expect(notes.join(" ")).toMatch(/1 octave lower/);
+    // The continuation comes back up to the seed's register (the model itself never goes above g').
+    const octaves = tune.elements
+      .slice(generatedFrom)
+      .flatMap((e) => (e.kind === "note" ? [e.pitch.octave] : []));
+    expect(Math.max(...octaves)).toBeGreaterThanOrEqual(7);
+  });
+
+  it("trims a long seed to its last bars, and says so", () => {
+    const bar = "dfa afd|";
+    const seed = parseAbc(`X:1\nT:Long\nM:6/8\nL:1/8\nK:D\n${bar.repeat(80)}`);
+    const { tune, generatedFrom, notes } = compose({ seed });
+    expect(notes.join(" ")).toMatch(/continued from its last \d+ bars/);
+    expect(generatedFrom).toBeLessThan(seed.elements.length);
+    expect(tune.elements.slice(0, generatedFrom)).toEqual(seed.elements.slice(-generatedFrom));
+  });
+
+  it.each([
+    [
+      "in 5/4",
+      parseAbc("X:1\nT:Five\nM:5/4\nL:1/8\nK:D\nd2e2f2g2a2|"),
+      /5\/4, which the model has not learned/,
+    ],
+    [
+      "of rests only",
+      { ...(fixtures[0] as Tune), elements: [{ kind: "rest", duration: rat(3, 4) }] },
+      /no notes/,
+    ],
+    ["out of every octave", parseAbc("X:1\nT:Wide\nM:2/4\nL:1/8\nK:C\nC,,,C'''C,,,C'''|"), /cannot write/],
+  ] as const)("refuses a seed %s", (_, seed, message) => {
+    expect(() => compose({ seed: seed as Tune })).toThrow(SeedError);
+    expect(() => compose({ seed: seed as Tune })).toThrow(message);
+  });
+
+  it("keeps the seed's key when asked for another", () => {
+    const seed = fixtures[1] as Tune;
+    const { tune } = compose({ seed, key: "C major" });
+    expect(tune.key).toEqual(seed.key);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS, RequestError, validateRequest } from "../../src/compose/request.js";
+import { STYLE_NAMES } from "../../src/compose/styles.js";
+import { INSTRUMENTS } from "../../src/render/instruments.js";
+
+const problems = (input: Parameters<typeof validateRequest>[0]): readonly string[] => {
+  try {
+    validateRequest(input);
+  } catch (e) {
+    if (e instanceof RequestError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+describe("compose requests", () => {
+  it("fills in defaults, with a random seed value when none is given", () => {
+    const r = validateRequest({}, () => 0.5);
+    expect(r).toMatchObject({
+      temperature: 1,
+      style: "reel",
+      key: { tonic: { step: 1, alter: 0 }, mode: "major" },
+      bars: 16,
+      instrument: "fiddle",
+      tempo: 100,
+      topP: 1,
+      candidates: LIMITS.candidates.default,
+      seedValue: 2 ** 31,
+    });
+  });
+
+  it("accepts strings as a command line gives them, and style names loosely written", () => {
+    const r = validateRequest({
+      temperature: "1.5",
+      style: "Slip-Jig",
+      key: "a dorian",
+      bars: "24",
+      tempo: "120",
+      seedValue: "7",
+    });
+    expect(r).toMatchObject({ temperature: 1.5, style: "slip jig", bars: 24, tempo: 120, seedValue: 7 });
+    expect(r.key).toEqual({ tonic: { step: 5, alter: 0 }, mode: "dorian" });
+    expect(validateRequest({ key: "F#m" }).key).toEqual({ tonic: { step: 3, alter: 1 }, mode: "minor" });
+  });
+
+  it.each([
+    [{ temperature: 0 }, "temperature must be a number from 0.1 to 3 (got 0)"],
+    [{ temperature: 3.5 }, "temperature must be a number from 0.1 to 3"],
+    [{ temperature: "hot" }, "temperature must be a number from 0.1 to 3 (got hot)"],
+    [{ bars: 3 }, "bars must be a whole number from 4 to 64 (got 3)"],
+    [{ bars: 65 }, "bars must be a whole number from 4 to 64"],
+    [{ bars: 12.5 }, "bars must be a whole number from 4 to 64"],
+    [{ tempo: 10 }, "tempo must be a number from 30 to 300"],
+    [{ topP: 0 }, "topP must be a number from 0.1 to 1"],
+    [{ candidates: 0 }, "candidates must be a whole number from 1 to 16"],
+    [{ candidates: 17 }, "candidates must be a whole number from 1 to 16"],
+    [{ seedValue: -1 }, "seedValue must be a whole number from 0 to 4294967295"],
+    [{ seedValue: 1.5 }, "seedValue must be a whole number"],
+    [{ style: "tango" }, `style must be one of ${STYLE_NAMES.join(", ")} (got "tango")`],
+    [{ instrument: "theremin" }, `instrument must be one of ${Object.keys(INSTRUMENTS).join(", ")}`],
+    [{ key: "H major" }, 'key must be a tonic and a mode, e.g. "D", "E minor"'],
+    [{ key: "D phrygian" }, "(modes: major, minor, dorian, mixolydian)"],
+    [{ key: "D ^g" }, "key must be a tonic and a mode"],
+  ])("rejects %j, naming what is allowed", (input, message) => {
+    const found = problems(input);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(message);
+  });
+
+  it("reports every problem at once", () => {
+    const found = problems({ temperature: 9, bars: 1, style: "disco", key: "X" });
+    expect(found).toHaveLength(4);
+    expect(() => validateRequest({ bars: 1 })).toThrow(/bars must be/);
+  });
+});
