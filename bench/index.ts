@@ -4,6 +4,7 @@
  *   npm run bench -- train [--seconds=25]
  *   npm run bench -- model [--model=models/folk-2x256]
  *   npm run bench -- retrain [--steps=300] [--corpus=../shared/corpus]
+ *   npm run bench -- compose [--runs=20]
  *   npm run bench -- sizes [--steps=400] [--sizes=1x256,2x256,1x512,2x384]
  */
 const suites: Record<string, () => Promise<unknown>> = {
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   model: () => import("./model-load.js"),
   retrain: () => import("./retrain.js"),
   sizes: () => import("./sizes.js"),
+  compose: () => import("./compose.js"),
 };
 
 const name = process.argv[2] ?? "";

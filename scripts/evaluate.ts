@@ -3,8 +3,15 @@
  * spot on the same collection's training split?
  *
  *   npm run evaluate -- --model models/folk-2x256 --corpus ../shared/corpus [--json]
+ *
+ * With --samples, judges generated tunes instead (structure, histograms against the
+ * held-out tunes, key kept when continuing held-out tunes):
+ *
+ *   npm run evaluate -- --samples 500 --temperature 1.0 [--candidates 8] [--continuations 200]
  */
 import { parseArgs } from "node:util";
+import { loadComposer } from "../src/compose/composer.js";
+import { evaluateSamples } from "../src/compose/evaluate-samples.js";
 import { config } from "../src/config.js";
 import { evaluateModelOnCorpus } from "../src/model/evaluate-corpus.js";
 
@@ -13,8 +20,17 @@ const { values } = parseArgs({
     model: { type: "string", default: config().modelDir },
     corpus: { type: "string", default: "../shared/corpus" },
     json: { type: "boolean", default: false },
+    samples: { type: "string" },
+    temperature: { type: "string", default: "1.0" },
+    candidates: { type: "string" },
+    continuations: { type: "string" },
   },
 });
+
+if (values.samples !== undefined) {
+  await evaluateGenerated();
+  process.exit(0);
+}
 
 const report = await evaluateModelOnCorpus(
   values.model as string,
@@ -35,4 +51,43 @@ if (values.json) {
       `  ${name.padEnd(22)}${s.natsPerToken.toFixed(3).padStart(12)}${s.bitsPerNote.toFixed(3).padStart(12)}`,
     );
   }
+}
+
+async function evaluateGenerated(): Promise<void> {
+  const composer = await loadComposer(values.model as string, config().tfBackend);
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const report = await evaluateSamples(composer, values.corpus as string, {
+    samples: Number(values.samples),
+    temperature: Number(values.temperature),
+    ...(values.candidates ? { candidates: Number(values.candidates) } : {}),
+    ...(values.continuations ? { continuations: Number(values.continuations) } : {}),
+    onProgress: (done, total) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} tunes`);
+    },
+  });
+  composer.dispose();
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  if (values.json) {
+    console.log(JSON.stringify({ model: composer.model, ...report }, null, 2));
+    return;
+  }
+  console.log(
+    `${report.samples} tunes from ${composer.model.name} at temperature ${report.temperature}, best of ${report.candidates} ` +
+      `(${Math.round(report.msPerTune)} ms each, ${composer.model.backend}), against ${report.reference.tunes} held-out tunes`,
+  );
+  console.log(`  parse with our reader, identical:  ${percent(report.shares.parsesOurs)}`);
+  console.log(`  parse with abcjs, no warnings:     ${percent(report.shares.abcjsClean)}`);
+  console.log(`  every bar the right length:        ${percent(report.shares.barsCorrect)}`);
+  console.log(
+    `  end on the tonic:                  ${percent(report.shares.endsOnTonic)} (held-out tunes: ${percent(report.reference.endsOnTonic)})`,
+  );
+  console.log(
+    `  histogram overlap with held-out:   pitch class ${report.overlap.pitchClass.toFixed(3)}, ` +
+      `interval ${report.overlap.interval.toFixed(3)}, note length ${report.overlap.noteLength.toFixed(3)}`,
+  );
+  const c = report.continuation;
+  console.log(
+    `  continuing ${c.seeds} held-out first halves: estimated key = seed's ${percent(c.sameKey)} ` +
+      `(the real second halves: ${percent(c.referenceSameKey)}), meter and bars kept ${percent(c.sameMeter)}`,
+  );
 }

@@ -1,0 +1,149 @@
+/**
+ * Compose tunes offline — no Discord token, no network:
+ *
+ *   npm run compose -- --style jig --key "A dorian" --temperature 1.2 --bars 16 \
+ *     --instrument fiddle [--tempo 112] [--seed some.mid] [--count 3] [--out out/] [--json]
+ *
+ * Writes .mid, .ogg (audio preview), .png (score) and .abc per tune and prints a summary.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
+import { RequestError, validateRequest } from "../src/compose/request.js";
+import { config } from "../src/config.js";
+import { MusicError } from "../src/music/errors.js";
+import { importTune } from "../src/music/import.js";
+import { abcKeyName } from "../src/music/key.js";
+
+const { values } = parseArgs({
+  options: {
+    temperature: { type: "string" },
+    style: { type: "string" },
+    key: { type: "string" },
+    bars: { type: "string" },
+    instrument: { type: "string" },
+    tempo: { type: "string" },
+    "top-p": { type: "string" },
+    candidates: { type: "string" },
+    "seed-value": { type: "string" },
+    seed: { type: "string" },
+    count: { type: "string", default: "1" },
+    out: { type: "string", default: "out" },
+    model: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+});
+
+const fail = (message: string): never => {
+  console.error(`compose: ${message}`);
+  process.exit(2);
+};
+
+const count = Number(values.count);
+if (!Number.isInteger(count) || count < 1 || count > 100)
+  fail("--count must be a whole number from 1 to 100");
+const settings = config();
+let seed: ReturnType<typeof importTune> | undefined;
+if (values.seed) {
+  try {
+    const bytes = await readFile(values.seed);
+    seed = importTune(bytes, { maxBytes: settings.maxAttachmentBytes, maxNotes: settings.maxSeedNotes });
+  } catch (e) {
+    fail(`cannot use ${values.seed} as a seed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+const firstSeedValue = values["seed-value"] === undefined ? undefined : Number(values["seed-value"]);
+const requests = Array.from({ length: count }, (_, i) => {
+  try {
+    return validateRequest({
+      temperature: values.temperature,
+      style: values.style,
+      key: values.key,
+      bars: values.bars,
+      instrument: values.instrument,
+      tempo: values.tempo,
+      topP: values["top-p"],
+      candidates: values.candidates,
+      ...(firstSeedValue === undefined ? {} : { seedValue: (firstSeedValue + i) % 2 ** 32 }),
+      ...(seed ? { seed } : {}),
+    });
+  } catch (e) {
+    if (e instanceof RequestError) return fail(e.problems.join("\n         "));
+    throw e;
+  }
+});
+
+const composer = await loadComposer(values.model ?? settings.modelDir, settings.tfBackend, (line) =>
+  console.error(line),
+);
+await mkdir(values.out, { recursive: true });
+const summaries = [];
+for (const request of requests) {
+  let result: ComposeResult;
+  try {
+    result = await composer.compose(request);
+  } catch (e) {
+    if (e instanceof MusicError) fail(e.message);
+    throw e;
+  }
+  const base = path.join(values.out, `${slug(result.tune.title)}-${request.seedValue}`);
+  const files: Record<string, string> = {};
+  const { renderings } = result;
+  for (const [ext, data] of [
+    ["mid", renderings.midi],
+    ["ogg", renderings.ogg],
+    ["png", renderings.png],
+    ["abc", renderings.abc],
+  ] as const) {
+    if (data === undefined) continue;
+    files[ext] = `${base}.${ext}`;
+    await writeFile(files[ext], data);
+  }
+  const chosen = result.candidates[result.chosen];
+  const summary = {
+    title: result.tune.title,
+    key: abcKeyName(result.tune.key),
+    meter: `${result.tune.meter.num}/${result.tune.meter.den}`,
+    bars: request.bars,
+    style: request.style,
+    instrument: request.instrument,
+    tempo: request.tempo,
+    temperature: request.temperature,
+    seedValue: request.seedValue,
+    tokens: chosen?.tokens,
+    bitsPerNote: chosen?.bitsPerNote,
+    candidates: result.candidates.length,
+    audioSeconds: renderings.audioSeconds,
+    notes: result.notes,
+    files,
+    abc: renderings.abc,
+    timings: result.timings,
+    model: result.model,
+  };
+  summaries.push(summary);
+  if (!values.json) {
+    const t = result.timings;
+    console.log(
+      `${summary.title} — ${summary.style} in ${summary.key}, ${summary.meter}, ${summary.bars} bars, ` +
+        `${summary.tokens} tokens, ${summary.bitsPerNote?.toFixed(2)} bits/note (best of ${summary.candidates})`,
+    );
+    console.log(
+      `  ${Math.round(t.totalMs)} ms: generate ${Math.round(t.generateMs)}, midi ${Math.round(t.midiMs)}, ` +
+        `audio ${Math.round(t.audioMs)}, score ${Math.round(t.scoreMs)}`,
+    );
+    for (const note of result.notes) console.log(`  note: ${note}`);
+    console.log(`  ${Object.values(files).join("  ")}`);
+  }
+}
+if (values.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
+composer.dispose();
+
+function slug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "tune"
+  );
+}

@@ -1,0 +1,108 @@
+import type { TfBackend } from "../config.js";
+import { type BackendChoice, initBackend } from "../model/backend.js";
+import { loadModelDir } from "../model/model-dir.js";
+import { createStepper } from "../model/sampler-step.js";
+import type { Tune } from "../music/tune.js";
+import { prepareAudioPreview } from "../render/audio.js";
+import { type CandidateReport, type ComposerModel, type GenerateOptions, generateTune } from "./generate.js";
+import { type Renderings, renderTune, stopwatch } from "./renderings.js";
+import type { ComposeRequest } from "./request.js";
+import { buildTokenTable } from "./token-table.js";
+
+/**
+ * The composition service in one process: the model loaded once, then request → tune
+ * → renderings. The worker pool runs one of these per worker thread; the command line
+ * uses one directly.
+ */
+export interface Composer {
+  readonly model: ModelInfo;
+  compose(request: ComposeRequest, options?: ComposeOptions): Promise<ComposeResult>;
+  dispose(): void;
+}
+
+export interface ModelInfo {
+  readonly name: string;
+  /** When the model was trained (from its card), as a version label. */
+  readonly version: string;
+  readonly backend: string;
+}
+
+export interface ComposeOptions extends GenerateOptions {
+  readonly audio?: boolean;
+  readonly score?: boolean;
+}
+
+export interface ComposeResult {
+  readonly request: ComposeRequest;
+  readonly tune: Tune;
+  readonly generatedFrom: number;
+  readonly renderings: Renderings;
+  readonly candidates: readonly CandidateReport[];
+  readonly chosen: number;
+  /** Things to tell the user (seed trimmed, tune closed early…). */
+  readonly notes: readonly string[];
+  readonly model: ModelInfo;
+  readonly timings: {
+    readonly generateMs: number;
+    readonly midiMs: number;
+    readonly audioMs: number;
+    readonly scoreMs: number;
+    readonly totalMs: number;
+  };
+}
+
+export async function loadComposer(
+  modelDir: string,
+  backendPreference: TfBackend,
+  log?: (line: string) => void,
+): Promise<Composer> {
+  const backend: BackendChoice = await initBackend(backendPreference, log);
+  const loaded = await loadModelDir(modelDir);
+  const stepper = createStepper(loaded.weights);
+  // Build the soundfont and warm the encoder now, not during the first user's request.
+  prepareAudioPreview();
+  const info: ModelInfo = {
+    name: loaded.card?.name ?? modelDir,
+    version: loaded.card?.created ?? "unknown",
+    backend: backend.name,
+  };
+  const model: ComposerModel = {
+    name: info.name,
+    vocabulary: loaded.vocabulary,
+    table: buildTokenTable(loaded.vocabulary),
+    stepper,
+  };
+  return {
+    model: info,
+    compose: (request, options) => composeWith(model, info, request, options),
+    dispose: () => stepper.dispose(),
+  };
+}
+
+export async function composeWith(
+  model: ComposerModel,
+  info: ModelInfo,
+  request: ComposeRequest,
+  options: ComposeOptions = {},
+): Promise<ComposeResult> {
+  const started = performance.now();
+  const clock = stopwatch();
+  const generated = generateTune(model, request, options);
+  const generateMs = clock();
+  const renderings = await renderTune(generated.tune, {
+    instrument: request.instrument,
+    ...(options.audio === false ? { audio: false } : {}),
+    ...(options.score === false ? { score: false } : {}),
+  });
+  return {
+    request,
+    tune: generated.tune,
+    generatedFrom: generated.generatedFrom,
+    renderings,
+    candidates: generated.candidates,
+    chosen: generated.chosen,
+    notes: generated.notes,
+    model: info,
+    timings: { generateMs, ...renderings.timings, totalMs: performance.now() - started },
+  };
+}

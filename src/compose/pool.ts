@@ -1,0 +1,207 @@
+import { Worker } from "node:worker_threads";
+import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
+import type { ComposeRequest } from "./request.js";
+import type { SerializedError, WorkerMessage, WorkerSetup } from "./worker.js";
+
+/**
+ * Compositions run on worker threads so the bot's event loop never waits for the model:
+ * `size` workers, each with the model loaded once, and a FIFO queue in front of them.
+ * A caller learns its place in the queue at once, which is what a busy bot tells users.
+ */
+export interface PoolOptions extends WorkerSetup {
+  readonly size: number;
+  /** Most requests waiting (not running); more are refused with PoolBusyError. */
+  readonly maxQueue?: number;
+}
+
+export interface Submitted {
+  /** Requests ahead of this one that have not started (0 = starts now). */
+  readonly position: number;
+  readonly result: Promise<ComposeResult>;
+}
+
+export class ComposeFailedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    /** The request or the upload was at fault; the message tells the user what to change. */
+    readonly userFacing: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class PoolBusyError extends Error {}
+export class PoolClosedError extends Error {}
+
+interface Job {
+  readonly id: number;
+  readonly request: ComposeRequest;
+  readonly options: ComposeOptions;
+  readonly resolve: (r: ComposeResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: Job | undefined;
+}
+
+// Workers run the TypeScript sources through tsx, whichever way the parent was started.
+const WORKER_BOOT = `import("tsx/esm/api").then(({ tsImport }) => tsImport(require("node:worker_threads").workerData.entry, require("node:worker_threads").workerData.entry))`;
+
+export class ComposePool {
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closing = false;
+
+  private constructor(
+    private readonly slots: Slot[],
+    readonly model: ModelInfo,
+    private readonly options: PoolOptions,
+  ) {
+    for (const slot of slots) this.watch(slot);
+  }
+
+  /** Starts the workers and waits until every one has loaded the model. */
+  static async start(options: PoolOptions): Promise<ComposePool> {
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new RangeError("pool size must be at least 1");
+    const slots: Slot[] = Array.from({ length: options.size }, () => ({
+      worker: spawn(options),
+      ready: true,
+      job: undefined,
+    }));
+    try {
+      const models = await Promise.all(slots.map((s) => waitReady(s.worker)));
+      return new ComposePool(slots, models[0] as ModelInfo, options);
+    } catch (e) {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      throw e;
+    }
+  }
+
+  get running(): number {
+    return this.slots.filter((s) => s.job).length;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  submit(request: ComposeRequest, options: ComposeOptions = {}): Submitted {
+    if (this.closing) throw new PoolClosedError("the composer is shutting down");
+    const free = this.slots.some((s) => s.ready && !s.job);
+    if (!free && this.queue.length >= (this.options.maxQueue ?? 50))
+      throw new PoolBusyError(`${this.queue.length} tunes are already waiting; try again in a minute`);
+    let job!: Job;
+    const result = new Promise<ComposeResult>((resolve, reject) => {
+      job = { id: this.nextId++, request, options, resolve, reject };
+    });
+    const position = free ? 0 : this.queue.length + 1;
+    this.queue.push(job);
+    this.dispatch();
+    return { position, result };
+  }
+
+  /** Stops taking work, lets running jobs finish, refuses queued ones, stops the workers. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const job of this.queue.splice(0)) job.reject(new PoolClosedError("the composer is shutting down"));
+    await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const stop = () => void slot.worker.terminate().then(() => resolve());
+            if (!slot.job) stop();
+            else slot.worker.once("message", () => setImmediate(stop));
+          }),
+      ),
+    );
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.job || !slot.ready) continue;
+      const job = this.queue.shift();
+      if (!job) return;
+      slot.job = job;
+      slot.worker.postMessage({ id: job.id, request: job.request, options: job.options });
+    }
+  }
+
+  private watch(slot: Slot): void {
+    const worker = slot.worker;
+    let crash: Error | undefined;
+    worker.on("error", (e) => {
+      crash = e;
+    });
+    worker.on("message", (message: WorkerMessage) => {
+      const job = slot.job;
+      if (!job || (message.type !== "result" && message.type !== "error") || message.id !== job.id) return;
+      slot.job = undefined;
+      if (message.type === "result") job.resolve(message.result as ComposeResult);
+      else job.reject(toError(message.error));
+      this.dispatch();
+    });
+    worker.once("exit", () => {
+      slot.job?.reject(
+        new ComposeFailedError(
+          `the composer stopped unexpectedly (${crash?.message ?? "exited"})`,
+          undefined,
+          false,
+        ),
+      );
+      slot.job = undefined;
+      if (this.closing) return;
+      // Replace the lost worker; its slot takes work again once the model is loaded.
+      slot.ready = false;
+      slot.worker = spawn(this.options);
+      this.watch(slot);
+      waitReady(slot.worker).then(
+        () => {
+          slot.ready = true;
+          this.dispatch();
+        },
+        () => {
+          // It cannot even start (the model went missing?): fail the waiting jobs rather than hang them.
+          if (this.slots.some((s) => s.ready)) return;
+          for (const job of this.queue.splice(0))
+            job.reject(
+              new ComposeFailedError("the composer cannot start; see the bot's log", undefined, false),
+            );
+        },
+      );
+    });
+  }
+}
+
+function spawn(options: PoolOptions): Worker {
+  const entry = new URL("./worker.ts", import.meta.url).href;
+  return new Worker(WORKER_BOOT, {
+    eval: true,
+    workerData: { entry, modelDir: options.modelDir, backend: options.backend },
+  });
+}
+
+function toError(e: SerializedError): ComposeFailedError {
+  return new ComposeFailedError(e.message, e.code, e.userFacing);
+}
+
+function waitReady(worker: Worker): Promise<ModelInfo> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: WorkerMessage) => {
+      if (m.type === "ready") resolve(m.model);
+      else if (m.type === "failed-to-start")
+        reject(new Error(`a composer worker could not start: ${m.message}`));
+      else return;
+      worker.off("message", onMessage);
+    };
+    worker.on("message", onMessage);
+    worker.once("error", reject);
+    worker.once("exit", (code) =>
+      reject(new Error(`a composer worker exited (code ${code}) before it was ready`)),
+    );
+  });
+}

@@ -1,0 +1,80 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { TfBackend } from "../config.js";
+import { MusicError } from "../music/errors.js";
+import { type ComposeOptions, type Composer, loadComposer } from "./composer.js";
+import { type ComposeRequest, RequestError } from "./request.js";
+
+/**
+ * One composition worker thread: loads the model once, then composes one request at a
+ * time for the pool. Results travel back with their byte arrays transferred, not copied.
+ */
+export interface WorkerSetup {
+  readonly modelDir: string;
+  readonly backend: TfBackend;
+}
+
+export type WorkerRequest = {
+  readonly id: number;
+  readonly request: ComposeRequest;
+  readonly options: ComposeOptions;
+};
+
+export type WorkerMessage =
+  | { readonly type: "ready"; readonly model: Composer["model"] }
+  | { readonly type: "failed-to-start"; readonly message: string }
+  | { readonly type: "result"; readonly id: number; readonly result: unknown }
+  | { readonly type: "error"; readonly id: number; readonly error: SerializedError };
+
+export interface SerializedError {
+  readonly message: string;
+  readonly code?: string;
+  /** The user's request or upload was at fault (the message says what to change). */
+  readonly userFacing: boolean;
+}
+
+const port = parentPort;
+if (!port) throw new Error("compose/worker.ts runs as a worker thread");
+const setup = workerData as WorkerSetup;
+
+let composer: Composer;
+try {
+  composer = await loadComposer(setup.modelDir, setup.backend);
+  port.postMessage({ type: "ready", model: composer.model } satisfies WorkerMessage);
+} catch (e) {
+  port.postMessage({
+    type: "failed-to-start",
+    message: e instanceof Error ? e.message : String(e),
+  } satisfies WorkerMessage);
+  process.exit(1);
+}
+
+port.on("message", async ({ id, request, options }: WorkerRequest) => {
+  try {
+    const composed = await composer.compose(request, options);
+    const { midi, ogg, png } = composed.renderings;
+    const renderings = {
+      ...composed.renderings,
+      midi: owned(midi),
+      ...(ogg ? { ogg: owned(ogg) } : {}),
+      ...(png ? { png: owned(png) } : {}),
+    };
+    const transfer = [renderings.midi, renderings.ogg, renderings.png]
+      .filter((b): b is Uint8Array => !!b)
+      .map((b) => b.buffer as ArrayBuffer);
+    const result = { ...composed, renderings };
+    port.postMessage({ type: "result", id, result } satisfies WorkerMessage, transfer);
+  } catch (e) {
+    port.postMessage({ type: "error", id, error: serializeError(e) } satisfies WorkerMessage);
+  }
+});
+
+/** A copy unless the array owns its whole buffer: a pooled Buffer's memory must not be transferred. */
+function owned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+function serializeError(e: unknown): SerializedError {
+  if (e instanceof MusicError) return { message: e.message, code: e.code, userFacing: true };
+  if (e instanceof RequestError) return { message: e.message, code: "bad-request", userFacing: true };
+  return { message: e instanceof Error ? (e.stack ?? e.message) : String(e), userFacing: false };
+}

@@ -1,0 +1,111 @@
+import { AudioPreviewError } from "./audio/errors.js";
+import { fadeOut, normaliseLoudness } from "./audio/loudness.js";
+import { muxOggOpus } from "./audio/ogg.js";
+import { encodeOpus } from "./audio/opus.js";
+import { parseMidi, synthesizeMidi } from "./audio/synth.js";
+
+/**
+ * The audio preview Discord plays inline: the tune's MIDI bytes (the very file the user
+ * gets) synthesised with a sound bank built in code, normalised in loudness, and encoded
+ * as mono Ogg/Opus. Pure: bytes in, bytes out, no I/O.
+ */
+
+export { AudioPreviewError, type AudioPreviewErrorCode } from "./audio/errors.js";
+export { decodeOggOpus, type OggOpusFile, readOggOpus } from "./audio/ogg.js";
+
+export interface AudioPreviewOptions {
+  /** Longest preview in seconds, ring-out included (default 90); longer tunes fade out there. */
+  readonly maxSeconds?: number;
+}
+
+export interface AudioPreview {
+  readonly ogg: Uint8Array;
+  /** Length of the audio, seconds. */
+  readonly seconds: number;
+  /** Rate the audio was synthesised and encoded at, Hz. */
+  readonly sampleRate: number;
+  /** Time of the MIDI file's last event, seconds. */
+  readonly midiSeconds: number;
+  /** True when the tune was cut at `maxSeconds`. */
+  readonly truncated: boolean;
+  /** Gain applied to reach the target loudness, dB. */
+  readonly gainDb: number;
+  /** Wall-clock time of the two stages, milliseconds. */
+  readonly timings: { readonly synthMs: number; readonly encodeMs: number };
+}
+
+/** Synthesis and Opus input rate: Opus-native, and plenty for a melody (10.5 kHz of partials). */
+export const PREVIEW_SAMPLE_RATE = 24_000;
+/** Time after the last note-off for releases to ring. */
+export const RING_OUT_SECONDS = 1;
+export const DEFAULT_MAX_SECONDS = 90;
+/** Upper bound for `maxSeconds`: ten minutes of audio is ~60 MB of intermediate samples. */
+export const LIMIT_MAX_SECONDS = 600;
+/** ~40 kbit/s VBR mono: transparent enough for a preview, ~300 KB a minute. */
+const BITRATE = 40_000;
+/** libopus complexity 3 encodes twice as fast as 5; on a 40 kbit/s melody the difference is slight. */
+const COMPLEXITY = 3;
+const END_FADE_SECONDS = 0.3;
+/** A tune cut short by the cap fades over longer, so the cut sounds intended. */
+const CUT_FADE_SECONDS = 2;
+
+/**
+ * Builds the sound bank and runs one short render, so that the first real preview does not
+ * pay for the sound bank (~0.1 s), WebAssembly compilation and JIT warm-up. Call at start-up.
+ */
+export function prepareAudioPreview(): void {
+  renderAudioPreviewSync(WARM_UP_MIDI);
+}
+
+export async function renderAudioPreview(
+  midi: Uint8Array,
+  options: AudioPreviewOptions = {},
+): Promise<AudioPreview> {
+  return renderAudioPreviewSync(midi, options);
+}
+
+/** The same work without the promise wrapper: everything here is CPU-bound and synchronous. */
+export function renderAudioPreviewSync(midi: Uint8Array, options: AudioPreviewOptions = {}): AudioPreview {
+  const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  if (!(maxSeconds > 0 && maxSeconds <= LIMIT_MAX_SECONDS)) {
+    throw new AudioPreviewError(
+      "bad-option",
+      `maxSeconds must be in (0, ${LIMIT_MAX_SECONDS}], got ${maxSeconds}`,
+    );
+  }
+  const start = performance.now();
+  const parsed = parseMidi(midi);
+  const { pcm, midiSeconds, truncated } = synthesizeMidi(parsed, {
+    sampleRate: PREVIEW_SAMPLE_RATE,
+    maxSeconds,
+    ringSeconds: RING_OUT_SECONDS,
+  });
+  const seconds = pcm.length / PREVIEW_SAMPLE_RATE;
+  fadeOut(pcm, PREVIEW_SAMPLE_RATE, truncated ? Math.min(CUT_FADE_SECONDS, seconds / 4) : END_FADE_SECONDS);
+  const gainDb = normaliseLoudness(pcm, PREVIEW_SAMPLE_RATE);
+  const synthesized = performance.now();
+
+  const opus = encodeOpus(pcm, PREVIEW_SAMPLE_RATE, { bitrate: BITRATE, complexity: COMPLEXITY });
+  const title = parsed.getName();
+  const ogg = muxOggOpus(opus, { inputSampleRate: PREVIEW_SAMPLE_RATE, tags: title ? { TITLE: title } : {} });
+  const encoded = performance.now();
+  return {
+    ogg,
+    seconds,
+    sampleRate: PREVIEW_SAMPLE_RATE,
+    midiSeconds,
+    truncated,
+    gainDb,
+    timings: { synthMs: synthesized - start, encodeMs: encoded - synthesized },
+  };
+}
+
+/** Format 0, PPQ 96, 120 bpm: program 40 then an arpeggio of eight eighth notes (2 s). */
+const WARM_UP_MIDI = (() => {
+  const events = [0x00, 0xc0, 40];
+  for (const key of [62, 66, 69, 74, 69, 66, 62, 57]) events.push(0x00, 0x90, key, 90, 0x30, 0x80, key, 0);
+  events.push(0x00, 0xff, 0x2f, 0x00);
+  const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96];
+  const track = [0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, events.length];
+  return Uint8Array.from([...header, ...track, ...events]);
+})();
