@@ -31,6 +31,7 @@ const request = (seedValue: number, candidates: number) =>
 await composer.compose(request(0, 8));
 
 const msPerToken = new Map<number, number>();
+const msPerStep = new Map<number, number>();
 for (const batch of [1, 8]) {
   let ms = 0;
   let steps = 0;
@@ -42,11 +43,17 @@ for (const batch of [1, 8]) {
     tokens += r.candidates.reduce((n, c) => n + c.tokens, 0);
   }
   msPerToken.set(batch, ms / tokens);
+  msPerStep.set(batch, ms / steps);
   console.log(
     `sampling at batch ${batch}: ${(ms / steps).toFixed(3)} ms per step, ${(ms / tokens).toFixed(3)} ms per token ` +
       `(${Math.round(tokens / 10)} tokens per tune set)`,
   );
 }
+
+console.log(
+  `one batch-8 step costs ${((msPerStep.get(8) as number) / (msPerStep.get(1) as number)).toFixed(1)}x a batch-1 step ` +
+    "(eight single runs would cost 8x)",
+);
 
 const totals: number[] = [];
 const parts = { generateMs: 0, midiMs: 0, audioMs: 0, scoreMs: 0 };

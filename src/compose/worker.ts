@@ -68,9 +68,11 @@ port.on("message", async ({ id, request, options }: WorkerRequest) => {
   }
 });
 
-/** A copy unless the array owns its whole buffer: a pooled Buffer's memory must not be transferred. */
+/** A copy (new Uint8Array, not a Buffer view) unless the array owns its whole buffer: a pooled Buffer must not be transferred. */
 function owned(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : new Uint8Array(bytes);
 }
 
 function serializeError(e: unknown): SerializedError {

@@ -35,7 +35,8 @@ export class MidiVerifyError extends MusicError {}
 export function readNotesIndependently(bytes: Uint8Array): { ppq: number; notes: SeenNote[] } {
   const player = new MidiPlayer.Player();
   try {
-    player.loadArrayBuffer(bytes.slice().buffer);
+    // A copy into a fresh ArrayBuffer: a Buffer's slice() is a view into a shared pool.
+    player.loadArrayBuffer(new Uint8Array(bytes).buffer);
   } catch (e) {
     throw new MidiVerifyError("midi-unreadable", `midi-player-js cannot read the file: ${String(e)}`);
   }

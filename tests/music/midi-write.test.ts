@@ -8,6 +8,7 @@ import { PPQ, tuneToMidi } from "../../src/music/midi-write.js";
 import { performNotes, VELOCITY } from "../../src/music/performance.js";
 import { rat } from "../../src/music/rational.js";
 import type { Meter, Tempo, Tune } from "../../src/music/tune.js";
+import { asBufferView } from "../helpers/buffer-view.js";
 import { els } from "../helpers/score.js";
 
 function tune(text: string, opts: { meter?: Meter; key?: Key; tempo?: Tempo; title?: string } = {}): Tune {
@@ -149,6 +150,11 @@ describe("tuneToMidi", () => {
 });
 
 describe("verifyMidi", () => {
+  it("reads a Buffer that is a view into a larger buffer", () => {
+    const t = tune("D4:2 E4:2 z:2 F#4:2 |]");
+    expect(verifyMidi(asBufferView(tuneToMidi(t)), performNotes(t))).toHaveLength(3);
+  });
+
   it("reads the notes independently of @tonejs/midi", () => {
     const { ppq, notes } = readNotesIndependently(tuneToMidi(tune("D4:2 E4:2 z:2 F#4:2 |]")));
     expect(ppq).toBe(480);

@@ -20,6 +20,7 @@ import {
   renderAudioPreview,
 } from "../../src/render/audio.js";
 import { INSTRUMENTS, type InstrumentName } from "../../src/render/instruments.js";
+import { asBufferView } from "../helpers/buffer-view.js";
 
 const { Midi } = toneMidi;
 const RATE = PREVIEW_SAMPLE_RATE;
@@ -179,6 +180,7 @@ describe("renderAudioPreview: the Ogg/Opus container", () => {
 
   it("writes CRC-correct pages: OpusHead alone on a BOS page, OpusTags, audio, one EOS page at the end", () => {
     const file = readOggOpus(preview.ogg); // throws on a bad capture pattern or CRC
+    expect(readOggOpus(asBufferView(preview.ogg)).seconds).toBe(file.seconds);
     const { pages } = file;
     expect(pages.length).toBeGreaterThan(3);
     expect(pages.map((p) => p.sequence)).toEqual(pages.map((_, i) => i));

@@ -191,7 +191,8 @@ export function readOggPages(bytes: Uint8Array): { pages: OggPage[]; packets: Ui
     const length = 27 + count + bodyLength;
     if (offset + length > bytes.length)
       throw new AudioPreviewError("bad-ogg", `truncated Ogg page at byte ${offset}`);
-    const page = bytes.slice(offset, offset + length);
+    // A real copy (a Buffer's slice() would be a view), since the CRC field is zeroed in place.
+    const page = new Uint8Array(bytes.subarray(offset, offset + length));
     const stored = new DataView(page.buffer).getUint32(22, true);
     new DataView(page.buffer).setUint32(22, 0, true);
     if (oggCrc32(page) !== stored)

@@ -44,7 +44,7 @@ let bank: BasicSoundBank | undefined;
 function soundBank(): BasicSoundBank {
   if (!bank) {
     const bytes = previewSoundFont();
-    bank = SoundBankLoader.fromArrayBuffer(bytes.slice().buffer);
+    bank = SoundBankLoader.fromArrayBuffer(new Uint8Array(bytes).buffer);
   }
   return bank;
 }
@@ -60,7 +60,7 @@ export function parseMidi(bytes: Uint8Array): BasicMIDI {
     throw new AudioPreviewError("not-midi", "audio preview needs a standard MIDI file (no MThd header)");
   }
   try {
-    return BasicMIDI.fromArrayBuffer(bytes.slice().buffer);
+    return BasicMIDI.fromArrayBuffer(new Uint8Array(bytes).buffer);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     throw new AudioPreviewError("bad-midi", `MIDI file could not be read: ${reason}`);
