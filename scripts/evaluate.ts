@@ -87,7 +87,12 @@ async function evaluateGenerated(): Promise<void> {
   );
   const c = report.continuation;
   console.log(
-    `  continuing ${c.seeds} held-out first halves: estimated key = seed's ${percent(c.sameKey)} ` +
-      `(the real second halves: ${percent(c.referenceSameKey)}), meter and bars kept ${percent(c.sameMeter)}`,
+    `  continuing ${c.seeds} held-out first halves (meter and bars kept: ${percent(c.sameMeter)}):`,
+  );
+  console.log(
+    `    estimated key = seed's written key:   ${percent(c.sameKey)} (the real second halves: ${percent(c.referenceSameKey)})`,
+  );
+  console.log(
+    `    estimated key = seed's estimated key: ${percent(c.sameEstimatedKey)} (the real second halves: ${percent(c.referenceSameEstimatedKey)})`,
   );
 }

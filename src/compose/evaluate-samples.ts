@@ -9,7 +9,7 @@ import {
   noteLengthHistogram,
   pitchClassHistogram,
 } from "../music/features.js";
-import { abcKeyName } from "../music/key.js";
+import { abcKeyName, type Key } from "../music/key.js";
 import { estimateKey } from "../music/key-estimate.js";
 import { midiOf, pitchClass } from "../music/pitch.js";
 import { toNumber } from "../music/rational.js";
@@ -43,10 +43,14 @@ export interface SampleEvaluation {
   readonly overlap: { readonly pitchClass: number; readonly interval: number; readonly noteLength: number };
   readonly continuation: {
     readonly seeds: number;
+    /** Continuation's estimated key = the seed's declared key. */
     readonly sameKey: number;
+    /** Continuation's estimated key = the seed's estimated key (one estimator on both sides). */
+    readonly sameEstimatedKey: number;
     readonly sameMeter: number;
-    /** The same key estimator on the real second halves: its own agreement ceiling. */
+    /** The same two comparisons for the real second halves: the estimator's own ceiling. */
     readonly referenceSameKey: number;
+    readonly referenceSameEstimatedKey: number;
   };
   readonly msPerTune: number;
 }
@@ -94,8 +98,10 @@ export async function evaluateSamples(
   const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
 
   let sameKey = 0;
+  const sameEstimatedKey = 0;
   let sameMeter = 0;
   let referenceSameKey = 0;
+  const referenceSameEstimatedKey = 0;
   for (let i = 0; i < continuations; i++) {
     const original = templates[i] as Tune;
     const { seed, rest, bars } = splitInHalf(original);
@@ -133,8 +139,10 @@ export async function evaluateSamples(
     continuation: {
       seeds: continuations,
       sameKey: share(sameKey, continuations),
+      sameEstimatedKey: share(sameEstimatedKey, continuations),
       sameMeter: share(sameMeter, continuations),
       referenceSameKey: share(referenceSameKey, continuations),
+      referenceSameEstimatedKey: share(referenceSameEstimatedKey, continuations),
     },
     msPerTune,
   };

@@ -1,6 +1,7 @@
 import { countNotes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { MusicError } from "../music/errors.js";
+import { endsOnTonic } from "../music/features.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
 import { beatLength, type Tune, type TuneElement } from "../music/tune.js";
 import type { Vocabulary } from "../music/vocabulary.js";
@@ -16,8 +17,8 @@ import type { TokenTable } from "./token-table.js";
 /**
  * A request → the best of N sampled tunes: conditioning tokens (meter, mode, and the
  * seed if any), grammar-constrained batched sampling, then each candidate decoded,
- * checked and scored by the model's own likelihood (bits per note); the best
- * well-formed one wins.
+ * checked and scored by the model's own likelihood (bits per note). The winner is the
+ * likeliest well-formed candidate, preferring those that end on the tonic.
  */
 export interface ComposerModel {
   readonly name: string;
@@ -30,6 +31,7 @@ export interface CandidateReport {
   readonly bitsPerNote: number;
   readonly tokens: number;
   readonly ok: boolean;
+  readonly endsOnTonic: boolean;
   readonly problems: readonly string[];
   readonly hurried: boolean;
 }
@@ -119,15 +121,22 @@ export function generateTune(
       bitsPerNote: c.nll / Math.LN2 / Math.max(1, countNotes(music)),
       tokens: c.ids.length,
       ok: structure.ok,
+      endsOnTonic: endsOnTonic(tune),
       problems: structure.problems,
       hurried: c.hurried,
     };
     return { tune, report };
   });
+  // Well-formed first; then, as in nearly every folk tune, an ending on the tonic; then likelihood.
+  const rank = (d: (typeof decoded)[number]) => [
+    d.report.ok ? 0 : 1,
+    d.report.endsOnTonic ? 0 : 1,
+    d.report.bitsPerNote,
+  ];
   let chosen = -1;
   decoded.forEach((d, i) => {
     const best = decoded[chosen];
-    if (d.report.ok && (!best || d.report.bitsPerNote < best.report.bitsPerNote)) chosen = i;
+    if (d.report.ok && (!best || compareRanks(rank(d), rank(best)) < 0)) chosen = i;
   });
   const winner = decoded[chosen];
   if (!winner) {
@@ -157,4 +166,9 @@ function lastPitchClass(
     if (c?.kind === "note") return c.pitch;
   }
   return undefined;
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return 0;
 }

@@ -11,6 +11,7 @@ import { disposeWeights } from "../../src/model/lstm-weights.js";
 import { loadModelDir } from "../../src/model/model-dir.js";
 import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
+import { endsOnTonic } from "../../src/music/features.js";
 import { importTune } from "../../src/music/import.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
 import { rat } from "../../src/music/rational.js";
@@ -68,10 +69,20 @@ describe("generating a tune", () => {
     }
   });
 
-  it("picks the candidate the model finds likeliest", () => {
-    const { candidates, chosen } = compose({ candidates: 6 });
-    const best = Math.min(...candidates.filter((c) => c.ok).map((c) => c.bitsPerNote));
-    expect(candidates[chosen]?.bitsPerNote).toBe(best);
+  it("picks the likeliest candidate among those ending on the tonic", () => {
+    let sawPreference = false;
+    for (const seedValue of [1, 2, 3, 4, 5]) {
+      const { candidates, chosen, tune } = compose({ candidates: 6, seedValue });
+      const pool = candidates.some((c) => c.ok && c.endsOnTonic)
+        ? candidates.filter((c) => c.ok && c.endsOnTonic)
+        : candidates.filter((c) => c.ok);
+      expect(candidates[chosen]?.bitsPerNote).toBe(Math.min(...pool.map((c) => c.bitsPerNote)));
+      expect(candidates[chosen]?.endsOnTonic).toBe(endsOnTonic(tune));
+      if (Math.min(...candidates.map((c) => c.bitsPerNote)) < (candidates[chosen]?.bitsPerNote ?? 0))
+        sawPreference = true;
+    }
+    // At least once a likelier candidate lost to one ending on the tonic.
+    expect(sawPreference).toBe(true);
   });
 
   it("is reproducible with the same seed value, and varies with another", () => {
