@@ -48,8 +48,11 @@ interface Slot {
   job: Job | undefined;
 }
 
-// Workers run the TypeScript sources through tsx, whichever way the parent was started.
-const WORKER_BOOT = `import("tsx/esm/api").then(({ tsImport }) => tsImport(require("node:worker_threads").workerData.entry, require("node:worker_threads").workerData.entry))`;
+// Workers run the TypeScript sources through tsx, whichever way the parent was started and
+// from whatever directory (an eval'd worker would otherwise resolve tsx from the cwd).
+const TSX_API = import.meta.resolve("tsx/esm/api");
+const WORKER_BOOT = `const { workerData } = require("node:worker_threads");
+import(${JSON.stringify(TSX_API)}).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry));`;
 
 export class ComposePool {
   private readonly queue: Job[] = [];
