@@ -30,6 +30,8 @@ export interface Config {
   readonly adminUserIds: readonly string[];
   readonly adminRoleIds: readonly string[];
   readonly composeConcurrency: number;
+  /** Seconds a user waits between two compositions. */
+  readonly composeCooldownSeconds: number;
   readonly maxAttachmentBytes: number;
   readonly maxSeedNotes: number;
 }
@@ -127,6 +129,7 @@ const FIELDS = {
   adminUserIds: { env: "ADMIN_USER_IDS", parse: snowflakeList, fallback: [] },
   adminRoleIds: { env: "ADMIN_ROLE_IDS", parse: snowflakeList, fallback: [] },
   composeConcurrency: { env: "COMPOSE_CONCURRENCY", parse: int(1, 16), fallback: 2 },
+  composeCooldownSeconds: { env: "COMPOSE_COOLDOWN_SECONDS", parse: int(0, 3600), fallback: 10 },
   maxAttachmentBytes: { env: "MAX_ATTACHMENT_BYTES", parse: int(1), fallback: 1_048_576 },
   maxSeedNotes: { env: "MAX_SEED_NOTES", parse: int(1), fallback: 2000 },
 } satisfies { readonly [K in keyof Config]: Field<Config[K]> };

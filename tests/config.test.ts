@@ -29,6 +29,7 @@ describe("loadConfig", () => {
       adminUserIds: [],
       adminRoleIds: [],
       composeConcurrency: 2,
+      composeCooldownSeconds: 10,
       maxAttachmentBytes: 1_048_576,
       maxSeedNotes: 2000,
     });

@@ -9,7 +9,7 @@ import {
   noteLengthHistogram,
   pitchClassHistogram,
 } from "../music/features.js";
-import { abcKeyName, type Key } from "../music/key.js";
+import { abcKeyName } from "../music/key.js";
 import { estimateKey } from "../music/key-estimate.js";
 import { midiOf, pitchClass } from "../music/pitch.js";
 import { toNumber } from "../music/rational.js";

@@ -1,0 +1,13 @@
+import { Client, GatewayIntentBits } from "discord.js";
+
+/**
+ * The discord.js client: the Guilds intent only (slash commands and buttons need no
+ * privileged intents and no message content). `apiUrl` (DISCORD_API_URL) points REST at
+ * another server, e.g. the test emulator; discord.js appends the version (`/v10`).
+ */
+export function createClient(apiUrl?: string): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds],
+    ...(apiUrl ? { rest: { api: apiUrl } } : {}),
+  });
+}

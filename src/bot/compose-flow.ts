@@ -1,0 +1,85 @@
+import type { ButtonInteraction, ChatInputCommandInteraction } from "discord.js";
+import type { ComposeRequest } from "../compose/request.js";
+import type { BotContext } from "./context.js";
+import { beforeDeadline, Deadline, TIMED_OUT } from "./deadline.js";
+import { UserFacingError } from "./errors.js";
+import { editIfInTime } from "./respond.js";
+import { tuneReply } from "./tune-reply.js";
+
+/**
+ * From a validated request to the tune in the (already deferred) reply: through the pool,
+ * telling the user their place when they have to queue, and giving up cleanly rather than
+ * editing after Discord has stopped accepting edits.
+ */
+export interface Composition {
+  readonly interaction: ChatInputCommandInteraction | ButtonInteraction;
+  readonly request: ComposeRequest;
+  /** The stored seed the request was built from, so the tune's buttons can use it again. */
+  readonly seedId?: number;
+  /** A line above the tune (which button made it). */
+  readonly content?: string;
+}
+
+export function deadlineOf(interaction: { createdTimestamp: number }, bot: BotContext): Deadline {
+  return new Deadline(interaction.createdTimestamp, bot.settings.interactionLifetimeMs);
+}
+
+export function queuedMessage(ahead: number): string {
+  return `Queued — ${ahead} tune${ahead === 1 ? "" : "s"} ahead of yours… I'll post it here when it's done.`;
+}
+
+/** Throws PoolBusyError (full queue), ComposeFailedError, or a UserFacingError when time ran out. */
+export async function composeIntoReply(bot: BotContext, job: Composition): Promise<void> {
+  const { interaction, request } = job;
+  const deadline = deadlineOf(interaction, bot);
+  const submitted = bot.composer.submit(request);
+  bot.log.debug({ interaction: interaction.id, position: submitted.position }, "composition submitted");
+  if (submitted.position > 0) {
+    // Everyone running plus those queued before this one.
+    const ahead = bot.composer.running + submitted.position - 1;
+    await editIfInTime(interaction, queuedMessage(ahead), deadline, bot.log).catch((error: unknown) => {
+      bot.log.warn({ err: error, interaction: interaction.id }, "could not show the queue position");
+    });
+  }
+  const result = await beforeDeadline(submitted.result, deadline);
+  if (result === TIMED_OUT) {
+    submitted.result.catch(() => {}); // finishes later, unseen
+    throw new UserFacingError(
+      "Sorry, the composer was too busy and your tune wasn't ready in time. Please try again in a little while.",
+      "timed-out",
+    );
+  }
+  bot.log.debug(
+    { interaction: interaction.id, model: result.model, timings: result.timings },
+    "tune composed",
+  );
+  await editIfInTime(
+    interaction,
+    tuneReply(result, {
+      attachmentLimit: interaction.attachmentSizeLimit,
+      ...(job.seedId !== undefined ? { seedId: job.seedId } : {}),
+      ...(job.content ? { content: job.content } : {}),
+    }),
+    deadline,
+    bot.log,
+  );
+}
+
+/** Refuses a user who composed too recently. */
+export function checkCooldown(bot: BotContext, userId: string): void {
+  const wait = bot.cooldowns.secondsLeft(userId);
+  if (wait > 0)
+    throw new UserFacingError(
+      `You're composing quickly! Please wait ${wait} s before asking for another tune.`,
+      "cooldown",
+    );
+}
+
+/** Upload limits for files this interaction brings (seeds, submissions). */
+export function uploadLimits(bot: BotContext, interaction: { attachmentSizeLimit: number }) {
+  return {
+    maxBytes: Math.min(bot.settings.maxAttachmentBytes, interaction.attachmentSizeLimit),
+    maxNotes: bot.settings.maxSeedNotes,
+    timeoutMs: bot.settings.downloadTimeoutMs,
+  };
+}

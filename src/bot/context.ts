@@ -1,0 +1,51 @@
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from "discord.js";
+import type { Logger } from "pino";
+import type { ModelInfo } from "../compose/composer.js";
+import type { ComposePool } from "../compose/pool.js";
+import type { Vocabulary } from "../music/vocabulary.js";
+import type { Store } from "../store/store.js";
+import type { Cooldowns } from "./cooldowns.js";
+
+/** What command handlers may use; handed to each call, so handlers hold no state of their own. */
+export interface BotContext {
+  readonly settings: BotSettings;
+  readonly composer: Composing;
+  readonly store: Store;
+  /** The model's vocabulary (MODEL_DIR/vocab.json), to judge submissions. */
+  readonly vocabulary: Vocabulary;
+  readonly cooldowns: Cooldowns;
+  readonly commands: ReadonlyMap<string, Command>;
+  readonly log: Logger;
+}
+
+/** The part of ComposePool handlers use (a test may stand in for it). */
+export type Composing = Pick<ComposePool, "submit" | "running" | "waiting"> & { readonly model: ModelInfo };
+
+export interface BotSettings {
+  readonly maxAttachmentBytes: number;
+  readonly maxSeedNotes: number;
+  /** Pause between one user's compositions; 0 turns it off. */
+  readonly cooldownMs: number;
+  /** How long Discord accepts edits to an interaction's reply (15 min). */
+  readonly interactionLifetimeMs: number;
+  readonly downloadTimeoutMs: number;
+}
+
+/**
+ * One slash command, as the files in commands/ export it (the shape of discord.js's
+ * create-discord-bot template, plus the context argument and optional buttons).
+ */
+export interface Command {
+  /** A SlashCommandBuilder: deploy-commands registers `data.toJSON()`, the router routes by `data.name`. */
+  readonly data: { readonly name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, bot: BotContext): Promise<void>;
+  /** Buttons this command puts on its messages have custom ids `${buttonPrefix}:...`. */
+  readonly buttonPrefix?: string;
+  press?(interaction: ButtonInteraction, bot: BotContext): Promise<void>;
+}

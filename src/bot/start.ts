@@ -1,0 +1,156 @@
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { type Client, Events } from "discord.js";
+import type { Logger } from "pino";
+import { ComposePool } from "../compose/pool.js";
+import { type Config, config } from "../config.js";
+import { getLog } from "../log.js";
+import { Vocabulary } from "../music/vocabulary.js";
+import { openStore, type Store } from "../store/store.js";
+import { DOWNLOAD_TIMEOUT_MS } from "./attachments.js";
+import { createClient } from "./client.js";
+import type { BotContext, BotSettings, Command } from "./context.js";
+import { Cooldowns } from "./cooldowns.js";
+import { INTERACTION_LIFETIME_MS } from "./deadline.js";
+import { loadCommands } from "./loader.js";
+import { InteractionRouter } from "./router.js";
+import { MISSING_TOKEN_HELP } from "./token-help.js";
+
+/**
+ * The whole bot in one call: store, vocabulary, commands, composer pool, Discord client,
+ * logged in and ready. `stop()` shuts it down in the order that loses no work: refuse
+ * new interactions, let the pool finish what is running (queued jobs are refused and
+ * their users told), wait for the replies to go out, then close the gateway and the store.
+ */
+/** How long a shutdown waits for replies still being sent. */
+const SETTLE_TIMEOUT_MS = 30_000;
+
+export interface StartBotOptions {
+  /** Overrides on top of config() (the environment and .env). */
+  readonly config?: Partial<Config>;
+  readonly settings?: Partial<BotSettings>;
+  readonly log?: Logger;
+  /** A pool to use instead of starting one; the bot does not close it on stop(). */
+  readonly pool?: ComposePool;
+  readonly commandsDir?: string;
+}
+
+export interface RunningBot {
+  readonly client: Client<true>;
+  readonly pool: ComposePool;
+  readonly store: Store;
+  readonly commands: ReadonlyMap<string, Command>;
+  readonly router: InteractionRouter;
+  stop(): Promise<void>;
+}
+
+export class MissingTokenError extends Error {
+  constructor() {
+    super(MISSING_TOKEN_HELP);
+    this.name = "MissingTokenError";
+  }
+}
+
+export async function loadVocabulary(modelDir: string): Promise<Vocabulary> {
+  const file = path.join(modelDir, "vocab.json");
+  return Vocabulary.fromJSON(JSON.parse(await readFile(file, "utf8")));
+}
+
+export async function startBot(options: StartBotOptions = {}): Promise<RunningBot> {
+  const cfg: Config = { ...config(), ...options.config };
+  if (!cfg.discordToken) throw new MissingTokenError();
+  const log = options.log ?? getLog();
+  const settings: BotSettings = {
+    maxAttachmentBytes: cfg.maxAttachmentBytes,
+    maxSeedNotes: cfg.maxSeedNotes,
+    cooldownMs: cfg.composeCooldownSeconds * 1000,
+    interactionLifetimeMs: INTERACTION_LIFETIME_MS,
+    downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS,
+    ...options.settings,
+  };
+
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    const store = openStore(cfg.dataDir);
+    cleanup.push(() => store.close());
+    log.info({ file: store.file }, "store open");
+    const vocabulary = await loadVocabulary(cfg.modelDir);
+    const commands = await loadCommands(options.commandsDir);
+
+    const ownsPool = options.pool === undefined;
+    const pool =
+      options.pool ??
+      (await ComposePool.start({
+        size: cfg.composeConcurrency,
+        modelDir: cfg.modelDir,
+        backend: cfg.tfBackend,
+      }));
+    if (ownsPool) cleanup.push(() => pool.close());
+    log.info(
+      {
+        model: pool.model.name,
+        version: pool.model.version,
+        backend: pool.model.backend,
+        workers: cfg.composeConcurrency,
+      },
+      "composer ready",
+    );
+
+    const bot: BotContext = {
+      settings,
+      composer: pool,
+      store,
+      vocabulary,
+      cooldowns: new Cooldowns(settings.cooldownMs),
+      commands,
+      log,
+    };
+    const router = new InteractionRouter(bot);
+    const client = createClient(cfg.discordApiUrl);
+    cleanup.push(() => client.destroy());
+    router.attach(client);
+    watchConnection(client, log);
+
+    const ready = once(client, Events.ClientReady) as Promise<[Client<true>]>;
+    await client.login(cfg.discordToken);
+    const [readyClient] = await ready;
+    log.info(
+      { user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: [...commands.keys()] },
+      "connected to Discord",
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        router.stopAccepting();
+        log.info({ inFlight: router.busy }, "stopping: finishing the work in progress");
+        if (ownsPool) await pool.close();
+        if (!(await router.settle(SETTLE_TIMEOUT_MS)))
+          log.warn({ inFlight: router.busy }, "stopping with interactions still running");
+        await client.destroy();
+        store.close();
+        log.info("stopped");
+      })();
+      return stopping;
+    };
+    return { client: readyClient, pool, store, commands, router, stop };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+/** Gateway trouble is normal (discord.js reconnects and resumes); it is logged, not fatal. */
+function watchConnection(client: Client, log: Logger): void {
+  client.on(Events.Error, (error) => log.error({ err: error }, "Discord client error"));
+  client.on(Events.Warn, (message) => log.warn({ message }, "Discord client warning"));
+  client.on(Events.ShardDisconnect, (event, shard) =>
+    log.warn({ shard, code: event.code }, "gateway disconnected"),
+  );
+  client.on(Events.ShardReconnecting, (shard) => log.info({ shard }, "gateway reconnecting"));
+  client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, "gateway resumed"));
+}

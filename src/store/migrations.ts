@@ -1,0 +1,62 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * Schema changes, in order. The database's `user_version` pragma counts how many have been
+ * applied; opening a store applies the rest, each in its own transaction. Never edit a
+ * migration that has shipped: append a new one.
+ */
+export const MIGRATIONS: readonly ((db: Database) => void)[] = [
+  // 1: tunes people send for training, waiting for a reviewer.
+  (db) => {
+    db.exec(`
+      CREATE TABLE submissions (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id     TEXT,
+        user_id      TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        notes        TEXT,
+        file_name    TEXT NOT NULL,
+        original     BLOB NOT NULL,
+        content_hash TEXT NOT NULL,
+        tokens       TEXT NOT NULL,
+        status       TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'approved', 'rejected', 'used')),
+        reviewer     TEXT,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+      );
+      CREATE INDEX submissions_by_hash ON submissions (content_hash);
+      CREATE INDEX submissions_by_status ON submissions (status, created_at);
+    `);
+  },
+  // 2: seeds of composed tunes, so their buttons can compose from the same seed after a restart.
+  (db) => {
+    db.exec(`
+      CREATE TABLE seeds (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        file_name  TEXT NOT NULL,
+        bytes      BLOB NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `);
+  },
+];
+
+/** Applies the migrations the database has not seen yet; refuses a database from a newer version. */
+export function migrate(db: Database): number {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the database is at schema version ${current}, newer than this code knows (${MIGRATIONS.length}); upgrade Tunesmith`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const step = MIGRATIONS[version] as (db: Database) => void;
+    db.transaction(() => {
+      step(db);
+      // PRAGMA takes no bound parameters; the value is a loop counter, not input.
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,170 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { migrate } from "./migrations.js";
+
+/**
+ * The bot's durable state in one SQLite file (DATA_DIR/tunesmith.db): submissions for
+ * training and the seeds composed tunes were made from. Synchronous on purpose: every
+ * query is a few rows on a local file, quicker than a thread hop.
+ */
+export const DB_FILE = "tunesmith.db";
+
+export const SUBMISSION_STATUSES = ["pending", "approved", "rejected", "used"] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+export interface NewSubmission {
+  readonly guildId: string | null;
+  readonly userId: string;
+  readonly title: string;
+  readonly notes?: string | null;
+  readonly fileName: string;
+  /** The file exactly as the user sent it. */
+  readonly original: Uint8Array;
+  /** Hash of the normalised tune (its model tokens): equal for the same music however written. */
+  readonly contentHash: string;
+  readonly tokens: readonly string[];
+}
+
+export interface Submission extends Required<NewSubmission> {
+  readonly id: number;
+  readonly notes: string | null;
+  readonly status: SubmissionStatus;
+  readonly reviewer: string | null;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type AddSubmissionResult =
+  | { readonly added: true; readonly submission: Submission }
+  | { readonly added: false; readonly existing: Submission };
+
+export interface StoredSeed {
+  readonly id: number;
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface Store {
+  readonly file: string;
+  /** Adds a pending submission unless the same music was already submitted (then returns that one). */
+  addSubmission(submission: NewSubmission): AddSubmissionResult;
+  findByHash(contentHash: string): Submission | undefined;
+  /** Oldest first; every status when none is given. */
+  listSubmissions(status?: SubmissionStatus): Submission[];
+  saveSeed(fileName: string, bytes: Uint8Array): number;
+  getSeed(id: number): StoredSeed | undefined;
+  close(): void;
+}
+
+interface SubmissionRow {
+  id: number;
+  guild_id: string | null;
+  user_id: string;
+  title: string;
+  notes: string | null;
+  file_name: string;
+  original: Buffer;
+  content_hash: string;
+  tokens: string;
+  status: SubmissionStatus;
+  reviewer: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toSubmission(row: SubmissionRow): Submission {
+  return {
+    id: row.id,
+    guildId: row.guild_id,
+    userId: row.user_id,
+    title: row.title,
+    notes: row.notes,
+    fileName: row.file_name,
+    original: new Uint8Array(row.original),
+    contentHash: row.content_hash,
+    tokens: JSON.parse(row.tokens) as string[],
+    status: row.status,
+    reviewer: row.reviewer,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Opens (creating if needed) the database in `dir`, in WAL mode, migrated to the current schema. */
+export function openStore(dir: string): Store {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, DB_FILE);
+  const db = new BetterSqlite3(file);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("foreign_keys = ON");
+    // Another process (an admin script) may hold the write lock briefly.
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+
+  const byHash = db.prepare<[string], SubmissionRow>(
+    "SELECT * FROM submissions WHERE content_hash = ? ORDER BY id LIMIT 1",
+  );
+  const byId = db.prepare<[number | bigint], SubmissionRow>("SELECT * FROM submissions WHERE id = ?");
+  const all = db.prepare<[], SubmissionRow>("SELECT * FROM submissions ORDER BY created_at, id");
+  const byStatus = db.prepare<[string], SubmissionRow>(
+    "SELECT * FROM submissions WHERE status = ? ORDER BY created_at, id",
+  );
+  const insert = db.prepare(
+    `INSERT INTO submissions
+       (guild_id, user_id, title, notes, file_name, original, content_hash, tokens, status, created_at, updated_at)
+     VALUES (@guildId, @userId, @title, @notes, @fileName, @original, @contentHash, @tokens, 'pending', @now, @now)`,
+  );
+  const insertSeed = db.prepare(
+    "INSERT INTO seeds (file_name, bytes, created_at) VALUES (@fileName, @bytes, @now)",
+  );
+  const seedById = db.prepare<[number], { id: number; file_name: string; bytes: Buffer }>(
+    "SELECT id, file_name, bytes FROM seeds WHERE id = ?",
+  );
+
+  // Check and insert in one transaction, so two identical submissions cannot both be added.
+  const add = db.transaction((s: NewSubmission): AddSubmissionResult => {
+    const existing = byHash.get(s.contentHash);
+    if (existing) return { added: false, existing: toSubmission(existing) };
+    const { lastInsertRowid } = insert.run({
+      guildId: s.guildId,
+      userId: s.userId,
+      title: s.title,
+      notes: s.notes ?? null,
+      fileName: s.fileName,
+      original: Buffer.from(s.original),
+      contentHash: s.contentHash,
+      tokens: JSON.stringify(s.tokens),
+      now: new Date().toISOString(),
+    });
+    return { added: true, submission: toSubmission(byId.get(lastInsertRowid) as SubmissionRow) };
+  });
+
+  return {
+    file,
+    addSubmission: (submission) => add.immediate(submission),
+    findByHash: (hash) => {
+      const row = byHash.get(hash);
+      return row ? toSubmission(row) : undefined;
+    },
+    listSubmissions: (status) => (status ? byStatus.all(status) : all.all()).map(toSubmission),
+    saveSeed: (fileName, bytes) =>
+      Number(
+        insertSeed.run({ fileName, bytes: Buffer.from(bytes), now: new Date().toISOString() })
+          .lastInsertRowid,
+      ),
+    getSeed: (id) => {
+      const row = seedById.get(id);
+      return row ? { id: row.id, fileName: row.file_name, bytes: new Uint8Array(row.bytes) } : undefined;
+    },
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * One emulator, one composer pool and the real bot for a test file. The pool is shared
+ * across restarts (starting one costs seconds); everything the bot itself holds
+ * (client, store connection, cooldowns, commands) is rebuilt by `restart()`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { APIEmbed, APIMessageTopLevelComponent } from "discord-api-types/v10";
+import { deployCommands } from "../../src/bot/deploy.js";
+import { type RunningBot, type StartBotOptions, startBot } from "../../src/bot/start.js";
+import { ComposePool } from "../../src/compose/pool.js";
+import { createLogger } from "../../src/log.js";
+import { midiOf } from "../../src/music/pitch.js";
+import type { Tune } from "../../src/music/tune.js";
+import {
+  DiscordEmulator,
+  type InteractionHandle,
+  type SeenMessage,
+  type UserSpec,
+} from "../discord/emulator.js";
+
+export const MODEL_DIR = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+export interface Harness {
+  readonly emulator: DiscordEmulator;
+  readonly pool: ComposePool;
+  readonly dataDir: string;
+  readonly logs: LogLine[];
+  bot: RunningBot;
+  /** Stops the bot and starts a new one against the same emulator, data directory and pool. */
+  restart(settings?: StartBotOptions["settings"]): Promise<RunningBot>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly poolSize?: number;
+  readonly settings?: StartBotOptions["settings"];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const emulator = await new DiscordEmulator({ waitTimeoutMs: 20_000 }).start();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tunesmith-bot-"));
+  const pool = await ComposePool.start({ size: options.poolSize ?? 1, modelDir: MODEL_DIR, backend: "wasm" });
+  const logs: LogLine[] = [];
+  const log = createLogger({
+    level: "debug",
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+        done();
+      },
+    }),
+  });
+  const start = (settings = options.settings) =>
+    startBot({
+      config: {
+        discordToken: emulator.botToken,
+        discordApiUrl: emulator.apiUrl,
+        dataDir,
+        modelDir: MODEL_DIR,
+        tfBackend: "wasm",
+        composeConcurrency: options.poolSize ?? 1,
+      },
+      ...(settings ? { settings } : {}),
+      log,
+      pool,
+    });
+  const harness: Harness = {
+    emulator,
+    pool,
+    dataDir,
+    logs,
+    bot: await start(),
+    async restart(settings) {
+      await harness.bot.stop();
+      harness.bot = await start(settings);
+      return harness.bot;
+    },
+    async close() {
+      await harness.bot.stop();
+      await pool.close();
+      await emulator.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  // Registered the way npm run deploy-commands does it, so the emulator knows the option types.
+  await deployCommands({
+    token: emulator.botToken,
+    commands: harness.bot.commands,
+    guildId: emulator.guildId,
+    apiUrl: emulator.apiUrl,
+  });
+  return harness;
+}
+
+let users = 0;
+/** A user nobody has used yet in this process (cooldowns are per user). */
+export function newUser(name = "fiddler"): UserSpec {
+  users++;
+  return { id: String(200_000_000_000_000_000n + BigInt(users)), username: `${name}${users}` };
+}
+
+export function field(embed: APIEmbed | undefined, name: string): string | undefined {
+  return embed?.fields?.find((f) => f.name === name)?.value;
+}
+
+interface ButtonLike {
+  type: number;
+  custom_id?: string;
+  label?: string;
+  components?: ButtonLike[];
+}
+
+/** The custom id of the button whose label starts with `label`. */
+export function buttonId(components: readonly APIMessageTopLevelComponent[], label: string): string {
+  const buttons = (components as unknown as ButtonLike[]).flatMap((row) => row.components ?? []);
+  const found = buttons.find((b) => b.label?.startsWith(label));
+  if (!found?.custom_id)
+    throw new Error(`no button "${label}" among ${buttons.map((b) => b.label).join(", ")}`);
+  return found.custom_id;
+}
+
+export function file(seen: SeenMessage, name: string): Buffer {
+  const found = seen.files.find((f) => f.name === name);
+  if (!found) throw new Error(`no ${name} among ${seen.files.map((f) => f.name).join(", ")}`);
+  return found.bytes;
+}
+
+/** The first message only the user could see (a refusal or an error), whichever way it was sent. */
+export function privateAnswer(run: InteractionHandle, timeoutMs?: number): Promise<SeenMessage> {
+  return run.waitFor(
+    "an ephemeral answer",
+    () => run.seen.find((s) => s.ephemeral && s.content !== ""),
+    timeoutMs,
+  );
+}
+
+/** The final tune message of an interaction (the edit carrying files). */
+export function tuneMessage(run: InteractionHandle, timeoutMs?: number): Promise<SeenMessage> {
+  return run.waitFor(
+    "a message with the tune's files",
+    () => {
+      const refused = run.seen.find((s) => s.ephemeral && s.files.length === 0 && s.content !== "");
+      if (refused && !refused.content.startsWith("Queued")) throw new Error(`refused: ${refused.content}`);
+      return run.seen.find((s) => s.files.some((f) => f.name === "tune.abc"));
+    },
+    timeoutMs,
+  );
+}
+
+/** Notes as MIDI number and exact length, to compare melodies whatever their spelling. */
+export function melody(tune: Tune): string[] {
+  return tune.elements.flatMap((e) =>
+    e.kind === "note" ? [`${midiOf(e.pitch)}:${e.duration.n}/${e.duration.d}`] : [],
+  );
+}
