@@ -9,7 +9,7 @@ import {
   noteLengthHistogram,
   pitchClassHistogram,
 } from "../music/features.js";
-import { abcKeyName } from "../music/key.js";
+import { abcKeyName, type Key } from "../music/key.js";
 import { estimateKey } from "../music/key-estimate.js";
 import { midiOf, pitchClass } from "../music/pitch.js";
 import { toNumber } from "../music/rational.js";
@@ -98,21 +98,25 @@ export async function evaluateSamples(
   const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
 
   let sameKey = 0;
-  const sameEstimatedKey = 0;
+  let sameEstimatedKey = 0;
   let sameMeter = 0;
   let referenceSameKey = 0;
-  const referenceSameEstimatedKey = 0;
+  let referenceSameEstimatedKey = 0;
   for (let i = 0; i < continuations; i++) {
     const original = templates[i] as Tune;
     const { seed, rest, bars } = splitInHalf(original);
     const request = { ...requestLike(original, options.temperature, candidates, rng.uint32()), bars, seed };
     const result = await composer.compose(request, { audio: false, score: false });
     const continuation = result.tune.elements.slice(result.generatedFrom);
+    const seedKey = estimatedKeyOf(seed.elements);
     const estimated = estimatedKeyOf(continuation);
-    if (sameKeyAs(estimated, original)) sameKey++;
+    const real = estimatedKeyOf(rest);
+    if (isSameKey(estimated, original.key)) sameKey++;
+    if (isSameKey(estimated, seedKey)) sameEstimatedKey++;
     if (checkStructure({ ...result.tune, elements: continuation }).ok && eqMeter(result.tune, original))
       sameMeter++;
-    if (sameKeyAs(estimatedKeyOf(rest), original)) referenceSameKey++;
+    if (isSameKey(real, original.key)) referenceSameKey++;
+    if (isSameKey(real, seedKey)) referenceSameEstimatedKey++;
     options.onProgress?.(options.samples + i + 1, total);
   }
 
@@ -193,10 +197,10 @@ function estimatedKeyOf(elements: Tune["elements"]) {
   return estimateKey(notes, { finalMidi: notes.at(-1)?.midi });
 }
 
-function sameKeyAs(key: ReturnType<typeof estimateKey>, tune: Tune): boolean {
-  const tonic = (k: Tune["key"]) =>
-    pitchClass(midiOf({ step: k.tonic.step, octave: 4, alter: k.tonic.alter }));
-  return key.mode === tune.key.mode && tonic(key) === tonic(tune.key);
+/** Same mode and same tonic pitch class (F# and Gb are one key here). */
+function isSameKey(a: Key, b: Key): boolean {
+  const tonic = (k: Key) => pitchClass(midiOf({ step: k.tonic.step, octave: 4, alter: k.tonic.alter }));
+  return a.mode === b.mode && tonic(a) === tonic(b);
 }
 
 function eqMeter(a: Tune, b: Tune): boolean {
