@@ -203,17 +203,15 @@ export class TuneGrammar {
     const { classes } = this.table;
     const mask = new Uint8Array(classes.length);
     const costs = new Float64Array(classes.length).fill(Number.POSITIVE_INFINITY);
-    // Pitches differ only for ties, so one representative per outcome is enough.
-    const byPitch = new Map<number, number>();
+    // Pitches differ only for ties: without one pending, every note costs the same.
+    let anyNoteCost: number | undefined;
     let best = Number.POSITIVE_INFINITY;
     classes.forEach((c, id) => {
+      if (c.kind === "never") return;
       let cost: number;
       if (c.kind === "note" && state.tieTo === undefined) {
-        const known = byPitch.get(0);
-        cost = known ?? this.costAfter(state, id);
-        byPitch.set(0, cost);
-      } else if (c.kind === "never") {
-        return;
+        anyNoteCost ??= this.costAfter(state, id);
+        cost = anyNoteCost;
       } else {
         cost = this.costAfter(state, id);
       }
