@@ -7,16 +7,14 @@
  *   npm run bench -- compose [--runs=20] [--model=models/folk-2x256]
  */
 
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { loadComposer } from "../src/compose/composer.js";
 import { validateRequest } from "../src/compose/request.js";
 import { config } from "../src/config.js";
 import { tf } from "../src/model/backend.js";
 import { loadLayersModel } from "../src/model/layers-model.js";
+import { readModelVocabulary } from "../src/model/model-dir.js";
 import { Rng } from "../src/model/rng.js";
 import { BOS, meterToken, modeToken } from "../src/music/tokens.js";
-import { Vocabulary } from "../src/music/vocabulary.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const runs = Number(arg("runs") ?? 20);
@@ -71,7 +69,7 @@ console.log(
 composer.dispose();
 
 // The naive way: re-run the whole LayersModel over the growing sequence for every token.
-const vocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(path.join(modelDir, "vocab.json"), "utf8")));
+const vocabulary = readModelVocabulary(modelDir);
 const layers = await loadLayersModel(modelDir, { vocabulary });
 const rng = new Rng(1);
 const ids = vocabulary.encode([BOS, meterToken(2, 2), modeToken("major")]);

@@ -1,12 +1,10 @@
 import { once } from "node:events";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { type Client, Events } from "discord.js";
 import type { Logger } from "pino";
 import { ComposePool } from "../compose/pool.js";
 import { type Config, config } from "../config.js";
 import { getLog } from "../log.js";
-import { Vocabulary } from "../music/vocabulary.js";
+import { readModelVocabulary } from "../model/model-dir.js";
 import { openStore, type Store } from "../store/store.js";
 import { DOWNLOAD_TIMEOUT_MS } from "./attachments.js";
 import { createClient } from "./client.js";
@@ -52,11 +50,6 @@ export class MissingTokenError extends Error {
   }
 }
 
-export async function loadVocabulary(modelDir: string): Promise<Vocabulary> {
-  const file = path.join(modelDir, "vocab.json");
-  return Vocabulary.fromJSON(JSON.parse(await readFile(file, "utf8")));
-}
-
 export async function startBot(options: StartBotOptions = {}): Promise<RunningBot> {
   const cfg: Config = { ...config(), ...options.config };
   if (!cfg.discordToken) throw new MissingTokenError();
@@ -78,7 +71,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     const store = openStore(cfg.dataDir);
     cleanup.push(() => store.close());
     log.info({ file: store.file }, "store open");
-    const vocabulary = await loadVocabulary(cfg.modelDir);
+    const vocabulary = readModelVocabulary(cfg.modelDir);
     const commands = await loadCommands(options.commandsDir);
 
     const ownsPool = options.pool === undefined;

@@ -13,7 +13,7 @@ import { abcKeyName, type Key } from "../music/key.js";
 import { estimateKey } from "../music/key-estimate.js";
 import { midiOf, pitchClass } from "../music/pitch.js";
 import { toNumber } from "../music/rational.js";
-import type { Tune } from "../music/tune.js";
+import type { Meter, Tune } from "../music/tune.js";
 import { abcjsWarnings } from "../render/abcjs-dom.js";
 import type { Composer } from "./composer.js";
 import { COMPOSE_MODES, type ComposeRequest, LIMITS, validateRequest } from "./request.js";
@@ -99,7 +99,7 @@ export async function evaluateSamples(
 
   let sameKey = 0;
   let sameEstimatedKey = 0;
-  let sameMeter = 0;
+  let keptMeter = 0;
   let referenceSameKey = 0;
   let referenceSameEstimatedKey = 0;
   for (let i = 0; i < continuations; i++) {
@@ -113,8 +113,11 @@ export async function evaluateSamples(
     const real = estimatedKeyOf(rest);
     if (isSameKey(estimated, original.key)) sameKey++;
     if (isSameKey(estimated, seedKey)) sameEstimatedKey++;
-    if (checkStructure({ ...result.tune, elements: continuation }).ok && eqMeter(result.tune, original))
-      sameMeter++;
+    if (
+      checkStructure({ ...result.tune, elements: continuation }).ok &&
+      sameMeter(result.tune.meter, original.meter)
+    )
+      keptMeter++;
     if (isSameKey(real, original.key)) referenceSameKey++;
     if (isSameKey(real, seedKey)) referenceSameEstimatedKey++;
     options.onProgress?.(options.samples + i + 1, total);
@@ -144,7 +147,7 @@ export async function evaluateSamples(
       seeds: continuations,
       sameKey: share(sameKey, continuations),
       sameEstimatedKey: share(sameEstimatedKey, continuations),
-      sameMeter: share(sameMeter, continuations),
+      sameMeter: share(keptMeter, continuations),
       referenceSameKey: share(referenceSameKey, continuations),
       referenceSameEstimatedKey: share(referenceSameEstimatedKey, continuations),
     },
@@ -154,9 +157,7 @@ export async function evaluateSamples(
 
 /** The first style with the tune's meter (styles are how users pick a meter). */
 function styleFor(tune: Tune): (typeof STYLE_NAMES)[number] | undefined {
-  return STYLE_NAMES.find(
-    (s) => STYLES[s].meter.num === tune.meter.num && STYLES[s].meter.den === tune.meter.den,
-  );
+  return STYLE_NAMES.find((s) => sameMeter(STYLES[s].meter, tune.meter));
 }
 
 function requestLike(
@@ -203,8 +204,8 @@ function isSameKey(a: Key, b: Key): boolean {
   return a.mode === b.mode && tonic(a) === tonic(b);
 }
 
-function eqMeter(a: Tune, b: Tune): boolean {
-  return a.meter.num === b.meter.num && a.meter.den === b.meter.den;
+function sameMeter(a: Meter, b: Meter): boolean {
+  return a.num === b.num && a.den === b.den;
 }
 
 function parseOrUndefined(abc: string): Tune | undefined {
@@ -216,5 +217,9 @@ function parseOrUndefined(abc: string): Tune | undefined {
 }
 
 function sameTune(a: Tune | undefined, b: Tune): boolean {
-  return a !== undefined && JSON.stringify(a.elements) === JSON.stringify(b.elements) && eqMeter(a, b);
+  return (
+    a !== undefined &&
+    JSON.stringify(a.elements) === JSON.stringify(b.elements) &&
+    sameMeter(a.meter, b.meter)
+  );
 }

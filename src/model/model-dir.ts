@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Vocabulary } from "../music/vocabulary.js";
 import { type ModelCard, parseCard } from "./card.js";
-import { loadLstmWeights } from "./layers-model.js";
+import { loadLstmWeights, VOCAB_JSON } from "./layers-model.js";
 import type { LstmWeights } from "./lstm-weights.js";
 
 /**
@@ -18,14 +18,19 @@ export interface LoadedModel {
 
 export class ModelDirError extends Error {}
 
+/** The vocabulary stored next to a model (vocab.json), without loading the weights. */
+export function readModelVocabulary(dir: string): Vocabulary {
+  return Vocabulary.fromJSON(JSON.parse(readFileSync(path.join(dir, VOCAB_JSON), "utf8")));
+}
+
 export async function loadModelDir(dir: string): Promise<LoadedModel> {
-  const vocabularyFile = path.join(dir, "vocab.json");
+  const vocabularyFile = path.join(dir, VOCAB_JSON);
   if (!existsSync(path.join(dir, "model.json"))) {
     throw new ModelDirError(`no model in ${dir} (model.json is missing); train one with npm run train`);
   }
   if (!existsSync(vocabularyFile))
     throw new ModelDirError(`${vocabularyFile} is missing: a model needs its vocabulary`);
-  const vocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(vocabularyFile, "utf8")));
+  const vocabulary = readModelVocabulary(dir);
   const cardFile = path.join(dir, "card.json");
   const card = existsSync(cardFile)
     ? parseCard(JSON.parse(readFileSync(cardFile, "utf8")), cardFile)
