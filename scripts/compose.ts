@@ -74,9 +74,9 @@ const requests = Array.from({ length: count }, (_, i) => {
   }
 });
 
-const composer = await loadComposer(values.model ?? settings.modelDir, settings.tfBackend, (line) =>
-  console.error(line),
-);
+const composer = await loadComposer(values.model ?? settings.modelDir, settings.tfBackend, {
+  log: (line) => console.error(line),
+});
 await mkdir(values.out, { recursive: true });
 const summaries = [];
 for (const request of requests) {

@@ -22,9 +22,15 @@ export interface Composer {
 
 export interface ModelInfo {
   readonly name: string;
-  /** When the model was trained (from its card), as a version label. */
+  /** The model version's id (see src/model/versions.ts), or the training date without one. */
   readonly version: string;
   readonly backend: string;
+}
+
+export interface LoadComposerOptions {
+  /** The version id to report; the card's training date when not given. */
+  readonly version?: string;
+  readonly log?: (line: string) => void;
 }
 
 export interface ComposeOptions extends GenerateOptions {
@@ -54,16 +60,16 @@ export interface ComposeResult {
 export async function loadComposer(
   modelDir: string,
   backendPreference: TfBackend,
-  log?: (line: string) => void,
+  options: LoadComposerOptions = {},
 ): Promise<Composer> {
-  const backend: BackendChoice = await initBackend(backendPreference, log);
+  const backend: BackendChoice = await initBackend(backendPreference, options.log);
   const loaded = await loadModelDir(modelDir);
   const stepper = createStepper(loaded.weights);
   // Build the soundfont and warm the encoder now, not during the first user's request.
   prepareAudioPreview();
   const info: ModelInfo = {
     name: loaded.card?.name ?? modelDir,
-    version: loaded.card?.created ?? "unknown",
+    version: options.version ?? loaded.card?.created ?? "unknown",
     backend: backend.name,
   };
   const model: ComposerModel = {

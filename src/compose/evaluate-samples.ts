@@ -9,10 +9,8 @@ import {
   noteLengthHistogram,
   pitchClassHistogram,
 } from "../music/features.js";
-import { abcKeyName, type Key } from "../music/key.js";
-import { estimateKey } from "../music/key-estimate.js";
-import { midiOf, pitchClass } from "../music/pitch.js";
-import { toNumber } from "../music/rational.js";
+import { abcKeyName } from "../music/key.js";
+import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import type { Meter, Tune } from "../music/tune.js";
 import { abcjsWarnings } from "../render/abcjs-dom.js";
 import type { Composer } from "./composer.js";
@@ -97,8 +95,8 @@ export async function evaluateSamples(
   }
   const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
 
-  let sameKey = 0;
-  let sameEstimatedKey = 0;
+  let keptWrittenKey = 0;
+  let keptEstimatedKey = 0;
   let keptMeter = 0;
   let referenceSameKey = 0;
   let referenceSameEstimatedKey = 0;
@@ -108,18 +106,18 @@ export async function evaluateSamples(
     const request = { ...requestLike(original, options.temperature, candidates, rng.uint32()), bars, seed };
     const result = await composer.compose(request, { audio: false, score: false });
     const continuation = result.tune.elements.slice(result.generatedFrom);
-    const seedKey = estimatedKeyOf(seed.elements);
-    const estimated = estimatedKeyOf(continuation);
-    const real = estimatedKeyOf(rest);
-    if (isSameKey(estimated, original.key)) sameKey++;
-    if (isSameKey(estimated, seedKey)) sameEstimatedKey++;
+    const seedKey = estimateElementsKey(seed.elements);
+    const estimated = estimateElementsKey(continuation);
+    const real = estimateElementsKey(rest);
+    if (sameKey(estimated, original.key)) keptWrittenKey++;
+    if (sameKey(estimated, seedKey)) keptEstimatedKey++;
     if (
       checkStructure({ ...result.tune, elements: continuation }).ok &&
       sameMeter(result.tune.meter, original.meter)
     )
       keptMeter++;
-    if (isSameKey(real, original.key)) referenceSameKey++;
-    if (isSameKey(real, seedKey)) referenceSameEstimatedKey++;
+    if (sameKey(real, original.key)) referenceSameKey++;
+    if (sameKey(real, seedKey)) referenceSameEstimatedKey++;
     options.onProgress?.(options.samples + i + 1, total);
   }
 
@@ -145,8 +143,8 @@ export async function evaluateSamples(
     },
     continuation: {
       seeds: continuations,
-      sameKey: share(sameKey, continuations),
-      sameEstimatedKey: share(sameEstimatedKey, continuations),
+      sameKey: share(keptWrittenKey, continuations),
+      sameEstimatedKey: share(keptEstimatedKey, continuations),
       sameMeter: share(keptMeter, continuations),
       referenceSameKey: share(referenceSameKey, continuations),
       referenceSameEstimatedKey: share(referenceSameEstimatedKey, continuations),
@@ -189,19 +187,6 @@ function splitInHalf(tune: Tune): { seed: Tune; rest: Tune["elements"]; bars: nu
     rest: tune.elements.slice(cut + 1),
     bars,
   };
-}
-
-function estimatedKeyOf(elements: Tune["elements"]) {
-  const notes = elements.flatMap((e) =>
-    e.kind === "note" ? [{ midi: midiOf(e.pitch), duration: toNumber(e.duration) }] : [],
-  );
-  return estimateKey(notes, { finalMidi: notes.at(-1)?.midi });
-}
-
-/** Same mode and same tonic pitch class (F# and Gb are one key here). */
-function isSameKey(a: Key, b: Key): boolean {
-  const tonic = (k: Key) => pitchClass(midiOf({ step: k.tonic.step, octave: 4, alter: k.tonic.alter }));
-  return a.mode === b.mode && tonic(a) === tonic(b);
 }
 
 function sameMeter(a: Meter, b: Meter): boolean {

@@ -2,6 +2,7 @@ import { countNotes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
+import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
 import { beatLength, type Tune, type TuneElement } from "../music/tune.js";
 import type { Vocabulary } from "../music/vocabulary.js";
@@ -18,7 +19,7 @@ import type { TokenTable } from "./token-table.js";
  * A request → the best of N sampled tunes: conditioning tokens (meter, mode, and the
  * seed if any), grammar-constrained batched sampling, then each candidate decoded,
  * checked and scored by the model's own likelihood (bits per note). The winner is the
- * likeliest well-formed candidate, preferring those that end on the tonic.
+ * likeliest well-formed candidate, preferring those that stay in the key and end on the tonic.
  */
 export interface ComposerModel {
   readonly name: string;
@@ -32,6 +33,8 @@ export interface CandidateReport {
   readonly tokens: number;
   readonly ok: boolean;
   readonly endsOnTonic: boolean;
+  /** The generated part sounds in the key asked for (the seed's, when continuing one). */
+  readonly keepsKey: boolean;
   readonly problems: readonly string[];
   readonly hurried: boolean;
 }
@@ -122,14 +125,17 @@ export function generateTune(
       tokens: c.ids.length,
       ok: structure.ok,
       endsOnTonic: endsOnTonic(tune),
+      keepsKey: sameKey(estimateElementsKey(continuation.elements), key),
       problems: structure.problems,
       hurried: c.hurried,
     };
     return { tune, report };
   });
-  // Well-formed first; then, as in nearly every folk tune, an ending on the tonic; then likelihood.
+  // Well-formed first; then in the key asked for (a sampled tune can drift to the relative
+  // or dominant key); then, as in nearly every folk tune, an ending on the tonic; then likelihood.
   const rank = (d: (typeof decoded)[number]) => [
     d.report.ok ? 0 : 1,
+    d.report.keepsKey ? 0 : 1,
     d.report.endsOnTonic ? 0 : 1,
     d.report.bitsPerNote,
   ];

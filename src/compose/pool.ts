@@ -1,12 +1,14 @@
 import { Worker } from "node:worker_threads";
 import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
 import type { ComposeRequest } from "./request.js";
-import type { SerializedError, WorkerMessage, WorkerSetup } from "./worker.js";
+import type { ModelSource, SerializedError, WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
 
 /**
  * Compositions run on worker threads so the bot's event loop never waits for the model:
  * `size` workers, each with the model loaded once, and a FIFO queue in front of them.
  * A caller learns its place in the queue at once, which is what a busy bot tells users.
+ * `reload` swaps the model without a restart: each worker loads the new one when it is
+ * idle, so a composition in flight finishes on the model it started with.
  */
 export interface PoolOptions extends WorkerSetup {
   readonly size: number;
@@ -44,8 +46,17 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Loaded and not busy loading another model. */
   ready: boolean;
   job: Job | undefined;
+  /** The model this worker has (or is loading). */
+  source: ModelSource;
+}
+
+interface PendingReload {
+  readonly source: ModelSource;
+  readonly resolve: (model: ModelInfo) => void;
+  readonly reject: (e: Error) => void;
 }
 
 // Workers run the TypeScript sources through tsx, whichever way the parent was started and
@@ -58,12 +69,18 @@ export class ComposePool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closing = false;
+  /** The model every worker should have; new and replaced workers start with it. */
+  private source: ModelSource;
+  private current: ModelInfo;
+  private pendingReload: PendingReload | undefined;
 
   private constructor(
     private readonly slots: Slot[],
-    readonly model: ModelInfo,
+    model: ModelInfo,
     private readonly options: PoolOptions,
   ) {
+    this.source = options;
+    this.current = model;
     for (const slot of slots) this.watch(slot);
   }
 
@@ -72,9 +89,10 @@ export class ComposePool {
     if (!Number.isInteger(options.size) || options.size < 1)
       throw new RangeError("pool size must be at least 1");
     const slots: Slot[] = Array.from({ length: options.size }, () => ({
-      worker: spawn(options),
+      worker: spawn(options, options),
       ready: true,
       job: undefined,
+      source: options,
     }));
     try {
       const models = await Promise.all(slots.map((s) => waitReady(s.worker)));
@@ -83,6 +101,28 @@ export class ComposePool {
       await Promise.all(slots.map((s) => s.worker.terminate()));
       throw e;
     }
+  }
+
+  /** The model new compositions use (after a reload: once every worker has it). */
+  get model(): ModelInfo {
+    return this.current;
+  }
+
+  /**
+   * Moves every worker to another model and resolves with it once all have loaded it.
+   * Idle workers switch at once, busy ones after their composition; a newer reload
+   * supersedes an unfinished one (which then rejects).
+   */
+  reload(source: ModelSource): Promise<ModelInfo> {
+    if (this.closing) return Promise.reject(new PoolClosedError("the composer is shutting down"));
+    this.pendingReload?.reject(new Error(`superseded by a reload of ${describe(source)}`));
+    // A fresh object: workers compare sources by identity.
+    this.source = { ...source };
+    const done = new Promise<ModelInfo>((resolve, reject) => {
+      this.pendingReload = { source: this.source, resolve, reject };
+    });
+    this.dispatch();
+    return done;
   }
 
   get running(): number {
@@ -127,11 +167,58 @@ export class ComposePool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.job || !slot.ready) continue;
+      if (slot.source !== this.source) {
+        this.switchModel(slot);
+        continue;
+      }
       const job = this.queue.shift();
-      if (!job) return;
+      if (!job) continue;
       slot.job = job;
-      slot.worker.postMessage({ id: job.id, request: job.request, options: job.options });
+      const message: WorkerRequest = {
+        type: "compose",
+        id: job.id,
+        request: job.request,
+        options: job.options,
+      };
+      slot.worker.postMessage(message);
     }
+  }
+
+  private switchModel(slot: Slot): void {
+    const previous = slot.source;
+    const source = this.source;
+    slot.ready = false;
+    slot.source = source;
+    const worker = slot.worker;
+    const onMessage = (m: WorkerMessage) => {
+      if (m.type !== "reloaded" && m.type !== "reload-failed") return;
+      worker.off("message", onMessage);
+      slot.ready = true;
+      if (m.type === "reloaded") {
+        this.settleReload(m.model);
+      } else {
+        slot.source = previous;
+        const pending = this.pendingReload;
+        if (pending?.source === source) {
+          // Back to the model this worker still has; the others follow, and callers keep being served.
+          this.pendingReload = undefined;
+          this.source = previous;
+          pending.reject(new Error(`could not load ${describe(source)}: ${m.message}`));
+        }
+      }
+      this.dispatch();
+    };
+    worker.on("message", onMessage);
+    worker.postMessage({ type: "reload", ...source } satisfies WorkerRequest);
+  }
+
+  /** Resolves the pending reload once every worker is ready with its model. */
+  private settleReload(model: ModelInfo): void {
+    const pending = this.pendingReload;
+    if (!pending || !this.slots.every((s) => s.source === pending.source && s.ready)) return;
+    this.current = model;
+    this.pendingReload = undefined;
+    pending.resolve(model);
   }
 
   private watch(slot: Slot): void {
@@ -160,11 +247,13 @@ export class ComposePool {
       if (this.closing) return;
       // Replace the lost worker; its slot takes work again once the model is loaded.
       slot.ready = false;
-      slot.worker = spawn(this.options);
+      slot.source = this.source;
+      slot.worker = spawn(this.options, this.source);
       this.watch(slot);
       waitReady(slot.worker).then(
-        () => {
+        (model) => {
           slot.ready = true;
+          this.settleReload(model);
           this.dispatch();
         },
         () => {
@@ -180,12 +269,14 @@ export class ComposePool {
   }
 }
 
-function spawn(options: PoolOptions): Worker {
+function spawn(options: PoolOptions, source: ModelSource): Worker {
   const entry = new URL("./worker.ts", import.meta.url).href;
-  return new Worker(WORKER_BOOT, {
-    eval: true,
-    workerData: { entry, modelDir: options.modelDir, backend: options.backend },
-  });
+  const setup: WorkerSetup = { ...source, backend: options.backend };
+  return new Worker(WORKER_BOOT, { eval: true, workerData: { entry, ...setup } });
+}
+
+function describe(source: ModelSource): string {
+  return source.modelVersion ? `model version ${source.modelVersion}` : source.modelDir;
 }
 
 function toError(e: SerializedError): ComposeFailedError {

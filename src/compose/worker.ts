@@ -8,20 +8,31 @@ import { type ComposeRequest, RequestError } from "./request.js";
  * One composition worker thread: loads the model once, then composes one request at a
  * time for the pool. Results travel back with their byte arrays transferred, not copied.
  */
-export interface WorkerSetup {
+export interface ModelSource {
   readonly modelDir: string;
+  /** Version id reported with every tune (see src/model/versions.ts). */
+  readonly modelVersion?: string;
+}
+
+export interface WorkerSetup extends ModelSource {
   readonly backend: TfBackend;
 }
 
-export type WorkerRequest = {
-  readonly id: number;
-  readonly request: ComposeRequest;
-  readonly options: ComposeOptions;
-};
+export type WorkerRequest =
+  | {
+      readonly type: "compose";
+      readonly id: number;
+      readonly request: ComposeRequest;
+      readonly options: ComposeOptions;
+    }
+  /** Load another model and use it from the next request on (the pool sends it to idle workers only). */
+  | ({ readonly type: "reload" } & ModelSource);
 
 export type WorkerMessage =
   | { readonly type: "ready"; readonly model: Composer["model"] }
   | { readonly type: "failed-to-start"; readonly message: string }
+  | { readonly type: "reloaded"; readonly model: Composer["model"] }
+  | { readonly type: "reload-failed"; readonly message: string }
   | { readonly type: "result"; readonly id: number; readonly result: unknown }
   | { readonly type: "error"; readonly id: number; readonly error: SerializedError };
 
@@ -36,9 +47,14 @@ const port = parentPort;
 if (!port) throw new Error("compose/worker.ts runs as a worker thread");
 const setup = workerData as WorkerSetup;
 
+const load = (source: ModelSource) =>
+  loadComposer(source.modelDir, setup.backend, {
+    ...(source.modelVersion ? { version: source.modelVersion } : {}),
+  });
+
 let composer: Composer;
 try {
-  composer = await loadComposer(setup.modelDir, setup.backend);
+  composer = await load(setup);
   port.postMessage({ type: "ready", model: composer.model } satisfies WorkerMessage);
 } catch (e) {
   port.postMessage({
@@ -48,7 +64,23 @@ try {
   process.exit(1);
 }
 
-port.on("message", async ({ id, request, options }: WorkerRequest) => {
+port.on("message", async (message: WorkerRequest) => {
+  if (message.type === "reload") {
+    try {
+      const next = await load(message);
+      composer.dispose();
+      composer = next;
+      port.postMessage({ type: "reloaded", model: composer.model } satisfies WorkerMessage);
+    } catch (e) {
+      // Keep composing with the model we have.
+      port.postMessage({
+        type: "reload-failed",
+        message: e instanceof Error ? e.message : String(e),
+      } satisfies WorkerMessage);
+    }
+    return;
+  }
+  const { id, request, options } = message;
   try {
     const composed = await composer.compose(request, options);
     const { midi, ogg, png } = composed.renderings;

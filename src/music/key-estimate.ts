@@ -1,5 +1,7 @@
 import { C_MAJOR, type Key, type Mode, modeScale, signatureFifths, type Tonic } from "./key.js";
-import { pitchClass, STEP_SEMITONES, type Step } from "./pitch.js";
+import { midiOf, pitchClass, STEP_SEMITONES, type Step } from "./pitch.js";
+import { toNumber } from "./rational.js";
+import type { TuneElement } from "./tune.js";
 
 /** The modes folk tunes actually use; the others are too rare to be worth a false positive. */
 export const ESTIMATED_MODES = ["major", "minor", "dorian", "mixolydian"] as const satisfies readonly Mode[];
@@ -66,6 +68,20 @@ export function estimateKey(notes: readonly { midi: number; duration: number }[]
     }
   }
   return { tonic: spellTonic(best.pc, best.mode), mode: best.mode };
+}
+
+/** The key of a stretch of written music (a whole tune, a seed, a continuation), ending included. */
+export function estimateElementsKey(elements: readonly TuneElement[]): Key {
+  const notes = elements.flatMap((e) =>
+    e.kind === "note" ? [{ midi: midiOf(e.pitch), duration: toNumber(e.duration) }] : [],
+  );
+  return estimateKey(notes, { finalMidi: notes.at(-1)?.midi });
+}
+
+/** Same mode and same tonic pitch class (F# and Gb are one key here). */
+export function sameKey(a: Key, b: Key): boolean {
+  const tonic = (k: Key) => pitchClass(STEP_SEMITONES[k.tonic.step] + k.tonic.alter);
+  return a.mode === b.mode && tonic(a) === tonic(b);
 }
 
 /** The spelling with the fewest accidentals in its signature (Db major, not C#); sharps on a tie. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ComposerModel, generateTune } from "../../src/compose/generate.js";
+import { type CandidateReport, type ComposerModel, generateTune } from "../../src/compose/generate.js";
 import { type ComposeInput, validateRequest } from "../../src/compose/request.js";
 import { SeedError } from "../../src/compose/seed.js";
 import { checkStructure } from "../../src/compose/structure.js";
@@ -13,6 +13,7 @@ import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
 import { endsOnTonic } from "../../src/music/features.js";
 import { importTune } from "../../src/music/import.js";
+import { estimateElementsKey, sameKey } from "../../src/music/key-estimate.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
 import { rat } from "../../src/music/rational.js";
 import type { Tune } from "../../src/music/tune.js";
@@ -69,19 +70,26 @@ describe("generating a tune", () => {
     }
   });
 
-  it("picks the likeliest candidate among those ending on the tonic", () => {
+  it("picks the likeliest candidate among those in the key, then ending on the tonic", () => {
     let sawPreference = false;
     for (const seedValue of [1, 2, 3, 4, 5]) {
       const { candidates, chosen, tune } = compose({ candidates: 6, seedValue });
-      const pool = candidates.some((c) => c.ok && c.endsOnTonic)
-        ? candidates.filter((c) => c.ok && c.endsOnTonic)
-        : candidates.filter((c) => c.ok);
+      const preferred = (pool: CandidateReport[], test: (c: CandidateReport) => boolean) =>
+        pool.some(test) ? pool.filter(test) : pool;
+      const pool = preferred(
+        preferred(
+          candidates.filter((c) => c.ok),
+          (c) => c.keepsKey,
+        ),
+        (c) => c.endsOnTonic,
+      );
       expect(candidates[chosen]?.bitsPerNote).toBe(Math.min(...pool.map((c) => c.bitsPerNote)));
       expect(candidates[chosen]?.endsOnTonic).toBe(endsOnTonic(tune));
+      expect(candidates[chosen]?.keepsKey).toBe(sameKey(estimateElementsKey(tune.elements), tune.key));
       if (Math.min(...candidates.map((c) => c.bitsPerNote)) < (candidates[chosen]?.bitsPerNote ?? 0))
         sawPreference = true;
     }
-    // At least once a likelier candidate lost to one ending on the tonic.
+    // At least once a likelier candidate lost to one in the key or ending on the tonic.
     expect(sawPreference).toBe(true);
   });
 

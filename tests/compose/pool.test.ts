@@ -48,6 +48,27 @@ describe("the compose worker pool", () => {
     expect(failure).toMatchObject({ userFacing: true, message: expect.stringMatching(/5\/4/) });
   });
 
+  it("hot-reloads another model: the composition in flight finishes on the old one", async () => {
+    const before = pool.model.version;
+    const inFlight = pool.submit(validateRequest({ bars: 32, candidates: 8, seedValue: 5 }), quick);
+    const reloaded = pool.reload({ modelDir, modelVersion: "v-test" });
+    const queued = pool.submit(validateRequest({ bars: 4, seedValue: 6 }), quick);
+    expect((await inFlight.result).model.version).toBe(before);
+    await expect(reloaded).resolves.toMatchObject({ version: "v-test" });
+    expect((await queued.result).model.version).toBe("v-test");
+    expect(pool.model.version).toBe("v-test");
+  });
+
+  it("keeps its model when a reload cannot load, and goes on composing", async () => {
+    const missing = fileURLToPath(new URL("../fixtures/no-such-model", import.meta.url));
+    await expect(pool.reload({ modelDir: missing, modelVersion: "broken" })).rejects.toThrow(
+      /could not load model version broken/,
+    );
+    const after = await pool.submit(validateRequest({ bars: 4, seedValue: 7 }), quick).result;
+    expect(after.model.version).toBe("v-test");
+    expect(pool.model.version).toBe("v-test");
+  });
+
   it("on close finishes the running job and refuses the queued ones", async () => {
     const running = pool.submit(validateRequest({ bars: 8, seedValue: 9 }), quick);
     const queued = pool.submit(validateRequest({ bars: 8, seedValue: 10 }), quick);
