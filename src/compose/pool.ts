@@ -1,5 +1,7 @@
 import { Worker } from "node:worker_threads";
+import type { Tune } from "../music/tune.js";
 import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
+import type { Renderings, RenderOptions } from "./renderings.js";
 import type { ComposeRequest } from "./request.js";
 import type { ModelSource, SerializedError, WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
 
@@ -16,10 +18,10 @@ export interface PoolOptions extends WorkerSetup {
   readonly maxQueue?: number;
 }
 
-export interface Submitted {
+export interface Submitted<T = ComposeResult> {
   /** Requests ahead of this one that have not started (0 = starts now). */
   readonly position: number;
-  readonly result: Promise<ComposeResult>;
+  readonly result: Promise<T>;
 }
 
 export class ComposeFailedError extends Error {
@@ -36,11 +38,14 @@ export class ComposeFailedError extends Error {
 export class PoolBusyError extends Error {}
 export class PoolClosedError extends Error {}
 
+type Task =
+  | { readonly type: "compose"; readonly request: ComposeRequest; readonly options: ComposeOptions }
+  | { readonly type: "render"; readonly tune: Tune; readonly options: RenderOptions };
+
 interface Job {
   readonly id: number;
-  readonly request: ComposeRequest;
-  readonly options: ComposeOptions;
-  readonly resolve: (r: ComposeResult) => void;
+  readonly task: Task;
+  readonly resolve: (result: unknown) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -134,13 +139,22 @@ export class ComposePool {
   }
 
   submit(request: ComposeRequest, options: ComposeOptions = {}): Submitted {
+    return this.enqueue<ComposeResult>({ type: "compose", request, options });
+  }
+
+  /** Renders a tune that already exists (a submission to review), in the same queue. */
+  render(tune: Tune, options: RenderOptions): Submitted<Renderings> {
+    return this.enqueue<Renderings>({ type: "render", tune, options });
+  }
+
+  private enqueue<T>(task: Task): Submitted<T> {
     if (this.closing) throw new PoolClosedError("the composer is shutting down");
     const free = this.slots.some((s) => s.ready && !s.job);
     if (!free && this.queue.length >= (this.options.maxQueue ?? 50))
       throw new PoolBusyError(`${this.queue.length} tunes are already waiting; try again in a minute`);
     let job!: Job;
-    const result = new Promise<ComposeResult>((resolve, reject) => {
-      job = { id: this.nextId++, request, options, resolve, reject };
+    const result = new Promise<T>((resolve, reject) => {
+      job = { id: this.nextId++, task, resolve: resolve as (r: unknown) => void, reject };
     });
     const position = free ? 0 : this.queue.length + 1;
     this.queue.push(job);
@@ -174,13 +188,7 @@ export class ComposePool {
       const job = this.queue.shift();
       if (!job) continue;
       slot.job = job;
-      const message: WorkerRequest = {
-        type: "compose",
-        id: job.id,
-        request: job.request,
-        options: job.options,
-      };
-      slot.worker.postMessage(message);
+      slot.worker.postMessage({ id: job.id, ...job.task } satisfies WorkerRequest);
     }
   }
 
@@ -231,7 +239,7 @@ export class ComposePool {
       const job = slot.job;
       if (!job || (message.type !== "result" && message.type !== "error") || message.id !== job.id) return;
       slot.job = undefined;
-      if (message.type === "result") job.resolve(message.result as ComposeResult);
+      if (message.type === "result") job.resolve(message.result);
       else job.reject(toError(message.error));
       this.dispatch();
     });

@@ -1,7 +1,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { TfBackend } from "../config.js";
 import { MusicError } from "../music/errors.js";
+import type { Tune } from "../music/tune.js";
 import { type ComposeOptions, type Composer, loadComposer } from "./composer.js";
+import { type Renderings, type RenderOptions, renderTune } from "./renderings.js";
 import { type ComposeRequest, RequestError } from "./request.js";
 
 /**
@@ -25,6 +27,7 @@ export type WorkerRequest =
       readonly request: ComposeRequest;
       readonly options: ComposeOptions;
     }
+  | { readonly type: "render"; readonly id: number; readonly tune: Tune; readonly options: RenderOptions }
   /** Load another model and use it from the next request on (the pool sends it to idle workers only). */
   | ({ readonly type: "reload" } & ModelSource);
 
@@ -80,25 +83,37 @@ port.on("message", async (message: WorkerRequest) => {
     }
     return;
   }
-  const { id, request, options } = message;
   try {
-    const composed = await composer.compose(request, options);
-    const { midi, ogg, png } = composed.renderings;
-    const renderings = {
-      ...composed.renderings,
-      midi: owned(midi),
-      ...(ogg ? { ogg: owned(ogg) } : {}),
-      ...(png ? { png: owned(png) } : {}),
-    };
-    const transfer = [renderings.midi, renderings.ogg, renderings.png]
-      .filter((b): b is Uint8Array => !!b)
-      .map((b) => b.buffer as ArrayBuffer);
-    const result = { ...composed, renderings };
-    port.postMessage({ type: "result", id, result } satisfies WorkerMessage, transfer);
+    if (message.type === "render") {
+      const renderings = await renderTune(message.tune, message.options);
+      post(message.id, transferable(renderings));
+    } else {
+      const composed = await composer.compose(message.request, message.options);
+      post(message.id, { ...composed, renderings: transferable(composed.renderings) });
+    }
   } catch (e) {
-    port.postMessage({ type: "error", id, error: serializeError(e) } satisfies WorkerMessage);
+    port.postMessage({ type: "error", id: message.id, error: serializeError(e) } satisfies WorkerMessage);
   }
 });
+
+/** Sends a result with its byte arrays moved, not copied. */
+function post(id: number, result: { renderings: Renderings } | Renderings): void {
+  const renderings = "renderings" in result ? result.renderings : result;
+  const transfer = [renderings.midi, renderings.ogg, renderings.png]
+    .filter((b): b is Uint8Array => !!b)
+    .map((b) => b.buffer as ArrayBuffer);
+  port?.postMessage({ type: "result", id, result } satisfies WorkerMessage, transfer);
+}
+
+function transferable(renderings: Renderings): Renderings {
+  const { midi, ogg, png } = renderings;
+  return {
+    ...renderings,
+    midi: owned(midi),
+    ...(ogg ? { ogg: owned(ogg) } : {}),
+    ...(png ? { png: owned(png) } : {}),
+  };
+}
 
 /** A copy (new Uint8Array, not a Buffer view) unless the array owns its whole buffer: a pooled Buffer must not be transferred. */
 function owned(bytes: Uint8Array): Uint8Array {

@@ -48,6 +48,14 @@ describe("the compose worker pool", () => {
     expect(failure).toMatchObject({ userFacing: true, message: expect.stringMatching(/5\/4/) });
   });
 
+  it("renders an existing tune in the same queue", async () => {
+    const tune = parseAbc("X:1\nT:Given\nM:6/8\nL:1/8\nK:G\nGAB cBA|BAG D3|GAB cBA|G3 G3|]");
+    const renderings = await pool.render(tune, { instrument: "flute", audio: false }).result;
+    expect(renderings.abc).toContain("T:Given");
+    expect(new TextDecoder().decode(renderings.midi.subarray(0, 4))).toBe("MThd");
+    expect(renderings.png?.subarray(1, 4)).toEqual(new TextEncoder().encode("PNG"));
+  });
+
   it("hot-reloads another model: the composition in flight finishes on the old one", async () => {
     const before = pool.model.version;
     const inFlight = pool.submit(validateRequest({ bars: 32, candidates: 8, seedValue: 5 }), quick);
