@@ -2,7 +2,18 @@ import { defaultTupletQ } from "./abc-notation.js";
 import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
 import { type Key, KeyParseError, keySignature, parseKey } from "./key.js";
 import { midiOf, type Step, stepOf } from "./pitch.js";
-import { cmp, div, mul, parseRational, type Rational, RationalOverflowError, rat } from "./rational.js";
+import {
+  add,
+  cmp,
+  div,
+  formatRational,
+  mul,
+  parseRational,
+  type Rational,
+  RationalOverflowError,
+  rat,
+  ZERO,
+} from "./rational.js";
 import {
   type BarType,
   DEFAULT_UNIT,
@@ -26,6 +37,14 @@ export interface AbcReadOptions {
   readonly maxNotes?: number;
   /** Refuse single notes longer than this many whole notes. */
   readonly maxNoteWholes?: number;
+  /** Refuse a text (parseAbc) or a single tune of a file (parseAbcFile) longer than this. */
+  readonly maxChars?: number;
+  /** Refuse tunes with more bar lines than this. */
+  readonly maxBars?: number;
+  /** Refuse tunes with more elements (notes, rests, bar lines, tuplets, endings) than this. */
+  readonly maxElements?: number;
+  /** Refuse tunes whose notes and rests last longer than this many whole notes in all. */
+  readonly maxWholes?: number;
 }
 
 export interface ParsedTune {
@@ -37,7 +56,22 @@ export interface ParsedTune {
   readonly result: { ok: true; tune: Tune; repairs: readonly string[] } | { ok: false; error: AbcParseError };
 }
 
-const DEFAULTS = { maxNotes: 20_000, maxNoteWholes: 16 };
+/** Limits checked while reading, so no input makes the reader do unbounded work. */
+export const ABC_LIMITS = {
+  maxNotes: 20_000,
+  maxNoteWholes: 16,
+  maxChars: 1024 * 1024,
+  maxBars: 5_000,
+  maxElements: 50_000,
+  maxWholes: 10_000,
+} as const satisfies Required<AbcReadOptions>;
+
+/**
+ * Every duration must be a whole number of 1/GRID whole notes: 1/512 notes and their
+ * triplets, quintuplets and septuplets. Sums of such durations never overflow, whereas
+ * a few notes like C/251 D/241 would already exceed exact arithmetic in a bar check.
+ */
+const GRID = 2 ** 9 * 3 ** 2 * 5 * 7;
 
 /** Splits a file on `X:` and parses every tune; never throws for bad tunes. */
 export function parseAbcFile(text: string, options: AbcReadOptions = {}): ParsedTune[] {
@@ -55,6 +89,9 @@ export function parseAbcFile(text: string, options: AbcReadOptions = {}): Parsed
 
 /** Parses the first tune of an ABC text (an upload, a seed); throws AbcParseError. */
 export function parseAbc(text: string, options: AbcReadOptions = {}): Tune {
+  const maxChars = options.maxChars ?? ABC_LIMITS.maxChars;
+  if (text.length > maxChars)
+    throw new AbcParseError("too-large", `the text is longer than ${maxChars} characters`, { index: 0 });
   const first = splitTunes(text)[0];
   if (!first)
     throw new AbcParseError("no-tune", "no ABC tune found (expected a K: line and notes)", { index: 0 });
@@ -117,6 +154,7 @@ class TuneParser {
   /** Pending second half of a broken rhythm (`>`/`<`). */
   private brokenNext?: Rational;
   private noteCount = 0;
+  private barCount = 0;
   private pos = 0;
   private inBody = false;
 
@@ -139,6 +177,15 @@ class TuneParser {
     if (!this.header.key) this.fail("missing-key", "no K: (key) field; every ABC tune needs one", 0);
     if (this.tuplet) this.fail("bad-tuplet", "the tune ends inside a tuplet", this.text.length);
     if (this.noteCount === 0) this.fail("no-notes", "the tune has no notes", this.text.length);
+    let total = ZERO;
+    for (const e of this.elements) if (e.kind === "note" || e.kind === "rest") total = add(total, e.duration);
+    if (cmp(total, rat(this.options.maxWholes)) > 0) {
+      this.fail(
+        "too-large",
+        `the tune lasts more than ${this.options.maxWholes} whole notes`,
+        this.text.length,
+      );
+    }
     const meter = this.header.meter ?? { num: 4, den: 4 };
     const tune: Tune = {
       title: this.header.title,
@@ -322,7 +369,7 @@ class TuneParser {
     if (q < 1 || q > 9 || r < 1 || r > 9) this.fail("bad-tuplet", `unsupported tuplet "${m[0]}"`, at);
     this.pos += m[0].length;
     this.tuplet = { p, q, left: r };
-    this.elements.push({ kind: "tuplet", p, q, r });
+    this.append({ kind: "tuplet", p, q, r }, at);
   }
 
   private tie(): void {
@@ -347,7 +394,10 @@ class TuneParser {
     }
     const short = rat(1, 2 ** n);
     const long = rat(2 ** (n + 1) - 1, 2 ** n);
-    this.elements[lastIndex] = { ...last, duration: mul(last.duration, c === ">" ? long : short) };
+    this.elements[lastIndex] = {
+      ...last,
+      duration: this.onGrid(mul(last.duration, c === ">" ? long : short), at),
+    };
     this.brokenNext = c === ">" ? short : long;
   }
 
@@ -415,12 +465,15 @@ class TuneParser {
       octave += t[this.pos] === "'" ? 1 : -1;
       this.pos++;
     }
-    if (octave < 0 || octave > 9) this.fail("unexpected-symbol", "note outside the audible range", at);
     const step: Step = stepOf(letter);
     const slot = `${step}:${octave}`;
     if (explicit !== undefined) this.barAccidentals.set(slot, explicit);
     const alter = this.barAccidentals.get(slot) ?? this.signature[step] ?? 0;
-    return { kind: "note", pitch: { step, octave, alter }, duration: this.duration() };
+    const pitch = { step, octave, alter };
+    // MIDI's range, which our own MIDI reader can produce (C,,,,, is MIDI 0).
+    const midi = midiOf(pitch);
+    if (midi < 0 || midi > 127) this.fail("unexpected-symbol", "note outside the audible range", at);
+    return { kind: "note", pitch, duration: this.duration() };
   }
 
   /** Length suffix (`2`, `/2`, `3/2`, `/`, `//`) times the unit length. */
@@ -462,7 +515,29 @@ class TuneParser {
     if (el.kind === "note" && ++this.noteCount > this.options.maxNotes) {
       this.fail("too-large", `more than ${this.options.maxNotes} notes`, at);
     }
-    this.elements.push({ ...el, duration });
+    this.append({ ...el, duration: this.onGrid(duration, at) }, at);
+  }
+
+  private onGrid(duration: Rational, at: number): Rational {
+    if (GRID % duration.d !== 0) {
+      this.fail(
+        "bad-duration",
+        `a note lasting ${formatRational(duration)} of a whole note is too short or too odd a fraction to read`,
+        at,
+      );
+    }
+    return duration;
+  }
+
+  /** Every element goes through here, so the limits hold however the text is written. */
+  private append(el: TuneElement, at: number): void {
+    if (this.elements.length >= this.options.maxElements) {
+      this.fail("too-large", `more than ${this.options.maxElements} notes, rests and bar lines`, at);
+    }
+    if (el.kind === "bar" && ++this.barCount > this.options.maxBars) {
+      this.fail("too-large", `more than ${this.options.maxBars} bars`, at);
+    }
+    this.elements.push(el);
   }
 
   private barLine(): void {
@@ -473,14 +548,15 @@ class TuneParser {
     const bar = normaliseBar(run);
     if (!bar) this.fail("unexpected-symbol", `unknown bar line "${run}"`, at);
     if (this.brokenNext) this.fail("unexpected-symbol", "broken rhythm (>) across a bar line", at);
-    this.elements.push({ kind: "bar", bar });
+    this.append({ kind: "bar", bar }, at);
     this.barAccidentals = new Map();
     if (/\d/.test(this.text[this.pos] ?? "") && !run.endsWith("]")) this.ending();
   }
 
   private ending(): void {
     const at = this.pos;
-    const m = /^\d+(?:[-,]\d+)*/.exec(this.text.slice(at, at + 16));
+    // Wide enough for the longest list the writer makes, "1,2,3,4,5,6,7,8,9".
+    const m = /^\d+(?:[-,]\d+)*/.exec(this.text.slice(at, at + 40));
     const spec = m?.[0] ?? "";
     const numbers = spec.split(",").flatMap((part) => {
       const [a, b] = part.split("-").map(Number);
@@ -492,7 +568,7 @@ class TuneParser {
       this.fail("unexpected-symbol", `unreadable ending "${spec}"`, at);
     }
     this.pos += spec.length;
-    this.elements.push({ kind: "ending", numbers });
+    this.append({ kind: "ending", numbers }, at);
   }
 
   /** `Z4`: four bars of rest. */
@@ -505,8 +581,8 @@ class TuneParser {
     if (count < 1 || count > 64) this.fail("bad-duration", `unsupported multi-bar rest Z${m}`, at);
     const bar = meterLength(this.meter ?? { num: 4, den: 4 });
     for (let i = 0; i < count; i++) {
-      if (i > 0) this.elements.push({ kind: "bar", bar: "|" });
-      this.elements.push({ kind: "rest", duration: bar });
+      if (i > 0) this.append({ kind: "bar", bar: "|" }, at);
+      this.append({ kind: "rest", duration: bar }, at);
     }
   }
 
@@ -527,7 +603,10 @@ function parseTuneText(
   firstLine: number,
   options: AbcReadOptions,
 ): { tune: Tune; repairs: string[] } {
-  const parser = new TuneParser(text, ref, firstLine, { ...DEFAULTS, ...options });
+  const limits = { ...ABC_LIMITS, ...options };
+  if (text.length > limits.maxChars)
+    throw new AbcParseError("too-large", `the tune is longer than ${limits.maxChars} characters`, ref);
+  const parser = new TuneParser(text, ref, firstLine, limits);
   try {
     return parser.parse();
   } catch (error) {
@@ -562,18 +641,19 @@ function parseMeter(v: string): Meter | undefined {
   return { num, den };
 }
 
-/** `Q:1/4=120`, `Q:"Allegro" 3/8=100`, legacy `Q:120` (in unit lengths). */
+/**
+ * `Q:1/4=120`, `Q:"Allegro" 3/8=100`, `Q:1=60`, legacy `Q:120` (in unit lengths). Tempos
+ * outside 4–1000 quarter notes a minute (what a MIDI file can hold) are ignored.
+ */
 function parseTempo(v: string, unit: Rational): Tempo | undefined {
-  const m = /(\d+)\s*\/\s*(\d+)\s*=\s*(\d+)/.exec(v);
-  if (m) {
-    const bpm = Number(m[3]);
-    const d = Number(m[2]);
-    if (bpm <= 0 || bpm > 1000 || d === 0) return undefined;
-    return { bpm, beat: rat(Number(m[1]), d) };
-  }
-  const legacy = /^(\d+)$/.exec(v.trim());
-  const bpm = Number(legacy?.[1]);
-  return legacy && bpm > 0 && bpm <= 1000 ? { bpm, beat: unit } : undefined;
+  const m = /(?<!\d)(\d{1,6})(?:\s*\/\s*(\d{1,6}))?\s*=\s*(\d{1,6})(?!\d)/.exec(v);
+  const legacy = /^(\d{1,6})$/.exec(v.trim());
+  const bpm = Number(m ? m[3] : legacy?.[1]);
+  const d = Number(m?.[2] ?? 1);
+  if ((!m && !legacy) || bpm <= 0 || bpm > 1000 || d === 0 || Number(m?.[1]) === 0) return undefined;
+  const beat = m ? rat(Number(m[1]), d) : unit;
+  const quarters = (bpm * beat.n * 4) / beat.d;
+  return quarters >= 4 && quarters <= 1000 ? { bpm, beat } : undefined;
 }
 
 /** ABC 2.1: L defaults to 1/16 for meters below 3/4, else 1/8. */

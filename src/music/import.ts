@@ -10,6 +10,7 @@ import type { Tune } from "./tune.js";
 export interface ImportLimits {
   readonly maxBytes?: number;
   readonly maxNotes?: number;
+  readonly maxBars?: number;
 }
 
 export class UploadError extends MusicError {}
@@ -25,9 +26,12 @@ export function importTune(bytes: Uint8Array, limits: ImportLimits = {}): Tune {
     );
   }
   if (bytes.length === 0) throw new UploadError("empty", "that file is empty");
-  if (looksLikeMidi(bytes)) return midiToTune(bytes, { maxBytes, maxNotes: limits.maxNotes });
+  const { maxNotes, maxBars } = limits;
+  const counts = { ...(maxNotes ? { maxNotes } : {}), ...(maxBars ? { maxBars } : {}) };
+  if (looksLikeMidi(bytes)) return midiToTune(bytes, { maxBytes, ...counts });
   const text = decodeText(bytes);
-  return parseAbc(text, limits.maxNotes ? { maxNotes: limits.maxNotes } : {});
+  // Each byte is at most one character, so the byte limit also bounds the text.
+  return parseAbc(text, { ...counts, maxChars: maxBytes });
 }
 
 export function looksLikeMidi(bytes: Uint8Array): boolean {

@@ -15,15 +15,19 @@ export interface MidiReadOptions {
   readonly maxNotes?: number;
   /** Largest file accepted (default 1 MiB). */
   readonly maxBytes?: number;
+  /** Most bars written (default 5000), checked before barring. */
+  readonly maxBars?: number;
 }
 
-const DEFAULT_MAX_NOTES = 5000;
-const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Limits checked before the work they bound. */
+export const MIDI_LIMITS = { maxNotes: 5000, maxBytes: 1024 * 1024, maxBars: 5000 } as const;
 /**
  * @tonejs/midi pairs note-ons with note-offs in quadratic time, so the file as a whole may
  * hold only this many times the melody limit before we refuse to parse it.
  */
 const NOTES_PER_MELODY_NOTE = 4;
+/** Bounds @tonejs/midi's note pairing (see pairingCost in midi-scan): about 0.2 s. */
+const MAX_PAIRING_WORK = 2e7;
 const MAX_SECONDS = 3600;
 /** Bounds the work of barring even under an absurd tempo (an hour at 240 bpm). */
 const MAX_QUARTERS = 14_400;
@@ -49,19 +53,25 @@ type NoteSpan = Span & { readonly midi: number };
  * standard note values. Every failure is a MidiImportError with a message for the user.
  */
 export function midiToTune(bytes: Uint8Array, options: MidiReadOptions = {}): Tune {
-  const maxNotes = options.maxNotes ?? DEFAULT_MAX_NOTES;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxNotes = options.maxNotes ?? MIDI_LIMITS.maxNotes;
+  const maxBytes = options.maxBytes ?? MIDI_LIMITS.maxBytes;
   try {
-    const { format, noteOns } = scanMidi(bytes, maxBytes);
+    const { format, noteOns, pairingWork } = scanMidi(bytes, maxBytes);
     if (noteOns === 0) throw midiFailure.empty();
     if (noteOns > NOTES_PER_MELODY_NOTE * maxNotes) throw tooManyNotes(maxNotes);
+    if (pairingWork > MAX_PAIRING_WORK) {
+      throw new MidiImportError(
+        "too-long",
+        "That MIDI file has too many notes in one part for me to read; send a shorter tune or just its melody.",
+      );
+    }
     let midi: InstanceType<typeof toneMidi.Midi>;
     try {
       midi = new toneMidi.Midi(bytes);
     } catch {
       throw midiFailure.corrupt();
     }
-    return buildTune(midi, format, options.title, maxNotes);
+    return buildTune(midi, format, options.title, maxNotes, options.maxBars ?? MIDI_LIMITS.maxBars);
   } catch (e) {
     if (e instanceof MidiImportError) throw e;
     // Our own scan should have caught everything malformed; never let a raw error reach a user.
@@ -80,7 +90,13 @@ function tooManyNotes(maxNotes: number): MidiImportError {
 
 type ToneMidi = InstanceType<typeof toneMidi.Midi>;
 
-function buildTune(midi: ToneMidi, format: number, title: string | undefined, maxNotes: number): Tune {
+function buildTune(
+  midi: ToneMidi,
+  format: number,
+  title: string | undefined,
+  maxNotes: number,
+  maxBars: number,
+): Tune {
   const ppq = midi.header.ppq;
   const melody = pickMelody(midi, format === 0);
   const notes = skyline(melody, ppq / 16);
@@ -97,6 +113,12 @@ function buildTune(midi: ToneMidi, format: number, title: string | undefined, ma
   const spans = quantize(notes, ppq, meter);
   const barLength = (WHOLE * meter.num) / meter.den;
   const final = spans[spans.length - 1];
+  if (final && (final.end - (spans[0]?.start ?? 0)) / barLength > maxBars) {
+    throw new MidiImportError(
+      "too-long",
+      `That tune is too long (over ${maxBars} bars); send a shorter one.`,
+    );
+  }
   const key = estimateKey(
     spans.map((s) => ({ midi: s.midi, duration: s.end - s.start })),
     { finalMidi: final?.midi, firstDownbeatMidi: spans.find((s) => s.start % barLength === 0)?.midi },
@@ -108,7 +130,8 @@ function buildTune(midi: ToneMidi, format: number, title: string | undefined, ma
     meter,
     unitLength: DEFAULT_UNIT,
     key,
-    ...(bpm >= 1 && bpm <= 1000 ? { tempo: { bpm, beat: rat(1, 4) } } : {}),
+    // What a MIDI file can hold again (see midi-write); other tempos are left out.
+    ...(bpm >= 4 && bpm <= 1000 ? { tempo: { bpm, beat: rat(1, 4) } } : {}),
     elements: barElements(withRests(spans), meter, key),
   };
 }

@@ -44,7 +44,19 @@ export function transposePitch(p: Pitch, iv: Interval): Pitch {
   const octave = Math.floor(di / 7);
   const step = (di - octave * 7) as Step;
   const natural = 12 * (octave + 1) + STEP_SEMITONES[step];
-  return { step, octave, alter: midiOf(p) + iv.semitones - natural };
+  let moved: Pitch = { step, octave, alter: midiOf(p) + iv.semitones - natural };
+  // A double flat moved by a sharp interval would need a triple flat, which neither ABC
+  // nor the model's tokens can write: take the neighbouring letter instead.
+  while (Math.abs(moved.alter) > 2) moved = respell(moved, Math.sign(moved.alter));
+  return moved;
+}
+
+/** The same sound one letter up (direction 1) or down (-1). */
+function respell(p: Pitch, direction: number): Pitch {
+  const di = diatonicIndex(p) + direction;
+  const octave = Math.floor(di / 7);
+  const step = (di - octave * 7) as Step;
+  return { step, octave, alter: midiOf(p) - 12 * (octave + 1) - STEP_SEMITONES[step] };
 }
 
 export function pitchName(p: Pitch): string {

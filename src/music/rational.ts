@@ -56,7 +56,9 @@ export function formatRational(a: Rational): string {
 export function parseRational(text: string): Rational | undefined {
   const m = /^\s*(\d+)\s*(?:\/\s*(\d+))?\s*$/.exec(text);
   if (!m) return undefined;
+  const n = Number(m[1]);
   const d = m[2] === undefined ? 1 : Number(m[2]);
-  if (d === 0) return undefined;
-  return rat(Number(m[1]), d);
+  // Hundreds of digits parse as Infinity, which no fraction can hold.
+  if (d === 0 || !Number.isSafeInteger(n) || !Number.isSafeInteger(d)) return undefined;
+  return rat(n, d);
 }
