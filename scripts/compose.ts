@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
 import { RequestError, validateRequest } from "../src/compose/request.js";
 import { config } from "../src/config.js";
+import { ModelVersions } from "../src/model/versions.js";
 import { MusicError } from "../src/music/errors.js";
 import { importTune } from "../src/music/import.js";
 import { abcKeyName } from "../src/music/key.js";
@@ -74,7 +75,13 @@ const requests = Array.from({ length: count }, (_, i) => {
   }
 });
 
-const composer = await loadComposer(values.model ?? settings.modelDir, settings.tfBackend, {
+// The version the bot serves (DATA_DIR/models/active.json), or the shipped model; --model overrides.
+const active = values.model
+  ? undefined
+  : new ModelVersions({ dataDir: settings.dataDir, baseModelDir: settings.modelDir }).activeVersion();
+if (active?.fallbackReason) console.error(active.fallbackReason);
+const composer = await loadComposer(values.model ?? (active?.dir as string), settings.tfBackend, {
+  ...(active ? { version: active.id } : {}),
   log: (line) => console.error(line),
 });
 await mkdir(values.out, { recursive: true });

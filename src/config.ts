@@ -34,6 +34,16 @@ export interface Config {
   readonly composeCooldownSeconds: number;
   readonly maxAttachmentBytes: number;
   readonly maxSeedNotes: number;
+  /** Absolute path of the base corpus: replayed during retraining and the check against forgetting. */
+  readonly corpusDir: string;
+  /** Fine-tuning steps of a retraining run when the admin gives none. */
+  readonly retrainSteps: number;
+  /** How much worse (bits/note) a retrained model may get on the base corpus and still be promoted. */
+  readonly retrainToleranceBits: number;
+  /** Sequences per training step of a retraining run. */
+  readonly retrainBatchSize: number;
+  /** Tokens per sequence (truncated backpropagation window) of a retraining run. */
+  readonly retrainSeqLen: number;
 }
 
 /** Every invalid variable, reported together. `problems` holds one line per variable. */
@@ -114,6 +124,14 @@ const httpUrl: Parser<string> = (raw) => {
   return raw;
 };
 
+function decimal(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    if (n >= min && n <= max) return n;
+    throw new Invalid(`is not a number from ${min} to ${max}`);
+  };
+}
+
 const dir: Parser<string> = (raw) => path.resolve(raw);
 
 const FIELDS = {
@@ -132,10 +150,15 @@ const FIELDS = {
   composeCooldownSeconds: { env: "COMPOSE_COOLDOWN_SECONDS", parse: int(0, 3600), fallback: 10 },
   maxAttachmentBytes: { env: "MAX_ATTACHMENT_BYTES", parse: int(1), fallback: 1_048_576 },
   maxSeedNotes: { env: "MAX_SEED_NOTES", parse: int(1), fallback: 2000 },
+  corpusDir: { env: "CORPUS_DIR", parse: dir, fallback: "../shared/corpus" },
+  retrainSteps: { env: "RETRAIN_STEPS", parse: int(1, 100_000), fallback: 200 },
+  retrainToleranceBits: { env: "RETRAIN_TOLERANCE_BITS", parse: decimal(0, 10), fallback: 0.02 },
+  retrainBatchSize: { env: "RETRAIN_BATCH_SIZE", parse: int(1, 1024), fallback: 32 },
+  retrainSeqLen: { env: "RETRAIN_SEQ_LEN", parse: int(8, 1024), fallback: 128 },
 } satisfies { readonly [K in keyof Config]: Field<Config[K]> };
 
 /** Paths are resolved even when defaulted, so callers always get absolute paths. */
-const RESOLVE_FALLBACK: ReadonlySet<keyof Config> = new Set(["dataDir", "modelDir"]);
+const RESOLVE_FALLBACK: ReadonlySet<keyof Config> = new Set(["dataDir", "modelDir", "corpusDir"]);
 
 /** Trimmed value, or undefined when unset or blank. */
 function read(env: NodeJS.ProcessEnv, name: string): string | undefined {

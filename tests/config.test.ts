@@ -32,6 +32,11 @@ describe("loadConfig", () => {
       composeCooldownSeconds: 10,
       maxAttachmentBytes: 1_048_576,
       maxSeedNotes: 2000,
+      corpusDir: path.resolve("../shared/corpus"),
+      retrainSteps: 200,
+      retrainToleranceBits: 0.02,
+      retrainBatchSize: 32,
+      retrainSeqLen: 128,
     });
   });
 
@@ -62,6 +67,11 @@ describe("loadConfig", () => {
       COMPOSE_CONCURRENCY: "16",
       MAX_ATTACHMENT_BYTES: "4096",
       MAX_SEED_NOTES: "50",
+      CORPUS_DIR: "/srv/corpus",
+      RETRAIN_STEPS: "300",
+      RETRAIN_TOLERANCE_BITS: "0.05",
+      RETRAIN_BATCH_SIZE: "16",
+      RETRAIN_SEQ_LEN: "64",
     });
     expect(cfg.discordToken).toBe(TOKEN);
     expect(cfg.discordClientId).toBe("123456789012345678");
@@ -75,6 +85,11 @@ describe("loadConfig", () => {
     expect(cfg.composeConcurrency).toBe(16);
     expect(cfg.maxAttachmentBytes).toBe(4096);
     expect(cfg.maxSeedNotes).toBe(50);
+    expect(cfg.corpusDir).toBe("/srv/corpus");
+    expect(cfg.retrainSteps).toBe(300);
+    expect(cfg.retrainToleranceBits).toBe(0.05);
+    expect(cfg.retrainBatchSize).toBe(16);
+    expect(cfg.retrainSeqLen).toBe(64);
   });
 
   it("parses comma-separated ID lists, trimming, skipping empties and duplicates", () => {
@@ -111,6 +126,9 @@ describe("loadConfig", () => {
     ["COMPOSE_CONCURRENCY", "2.5", 'COMPOSE_CONCURRENCY="2.5" is not an integer from 1 to 16'],
     ["MAX_ATTACHMENT_BYTES", "1e6", 'MAX_ATTACHMENT_BYTES="1e6" is not an integer >= 1'],
     ["MAX_SEED_NOTES", "-5", 'MAX_SEED_NOTES="-5" is not an integer >= 1'],
+    ["RETRAIN_STEPS", "0", 'RETRAIN_STEPS="0" is not an integer from 1 to 100000'],
+    ["RETRAIN_TOLERANCE_BITS", "-1", 'RETRAIN_TOLERANCE_BITS="-1" is not a number from 0 to 10'],
+    ["RETRAIN_TOLERANCE_BITS", "lots", 'RETRAIN_TOLERANCE_BITS="lots" is not a number from 0 to 10'],
     [
       "ADMIN_USER_IDS",
       "123456789012345678,bob",

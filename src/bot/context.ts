@@ -5,11 +5,15 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
 import type { Logger } from "pino";
+import type { ActiveModelFollower } from "../compose/active-model.js";
 import type { ModelInfo } from "../compose/composer.js";
 import type { ComposePool } from "../compose/pool.js";
+import type { ModelVersions } from "../model/versions.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import type { Store } from "../store/store.js";
+import type { AdminPolicy } from "./admin-auth.js";
 import type { Cooldowns } from "./cooldowns.js";
+import type { Retraining } from "./retraining.js";
 
 /** What command handlers may use; handed to each call, so handlers hold no state of their own. */
 export interface BotContext {
@@ -19,12 +23,19 @@ export interface BotContext {
   /** The model's vocabulary (MODEL_DIR/vocab.json), to judge submissions. */
   readonly vocabulary: Vocabulary;
   readonly cooldowns: Cooldowns;
+  /** The model versions on disk and which one is active. */
+  readonly versions: ModelVersions;
+  /** Moves the composer to the active version (after a promotion or rollback). */
+  readonly follower: ActiveModelFollower;
+  readonly retraining: Retraining;
   readonly commands: ReadonlyMap<string, Command>;
   readonly log: Logger;
 }
 
 /** The part of ComposePool handlers use (a test may stand in for it). */
-export type Composing = Pick<ComposePool, "submit" | "running" | "waiting"> & { readonly model: ModelInfo };
+export type Composing = Pick<ComposePool, "submit" | "render" | "running" | "waiting"> & {
+  readonly model: ModelInfo;
+};
 
 export interface BotSettings {
   readonly maxAttachmentBytes: number;
@@ -34,6 +45,10 @@ export interface BotSettings {
   /** How long Discord accepts edits to an interaction's reply (15 min). */
   readonly interactionLifetimeMs: number;
   readonly downloadTimeoutMs: number;
+  /** Who may run /admin (checked at run time, whatever Discord's permissions say). */
+  readonly admins: AdminPolicy;
+  /** Least time between two edits of a retraining's progress message. */
+  readonly retrainProgressMs: number;
 }
 
 /**

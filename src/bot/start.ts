@@ -1,10 +1,13 @@
 import { once } from "node:events";
 import { type Client, Events } from "discord.js";
 import type { Logger } from "pino";
+import { followActiveModel } from "../compose/active-model.js";
 import { ComposePool } from "../compose/pool.js";
 import { type Config, config } from "../config.js";
 import { getLog } from "../log.js";
+import { initBackend } from "../model/backend.js";
 import { readModelVocabulary } from "../model/model-dir.js";
+import { ModelVersions } from "../model/versions.js";
 import { openStore, type Store } from "../store/store.js";
 import { DOWNLOAD_TIMEOUT_MS } from "./attachments.js";
 import { createClient } from "./client.js";
@@ -12,6 +15,7 @@ import type { BotContext, BotSettings, Command } from "./context.js";
 import { Cooldowns } from "./cooldowns.js";
 import { INTERACTION_LIFETIME_MS } from "./deadline.js";
 import { loadCommands } from "./loader.js";
+import { Retraining } from "./retraining.js";
 import { InteractionRouter } from "./router.js";
 import { MISSING_TOKEN_HELP } from "./token-help.js";
 
@@ -23,6 +27,10 @@ import { MISSING_TOKEN_HELP } from "./token-help.js";
  */
 /** How long a shutdown waits for replies still being sent. */
 const SETTLE_TIMEOUT_MS = 30_000;
+/** Discord allows about five edits per 5 s on a message; progress needs far fewer. */
+const RETRAIN_PROGRESS_MS = 3_000;
+/** How often to look for a model version activated by another process (npm run retrain). */
+const MODEL_POLL_MS = 5_000;
 
 export interface StartBotOptions {
   /** Overrides on top of config() (the environment and .env). */
@@ -60,6 +68,8 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     cooldownMs: cfg.composeCooldownSeconds * 1000,
     interactionLifetimeMs: INTERACTION_LIFETIME_MS,
     downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS,
+    admins: { userIds: cfg.adminUserIds, roleIds: cfg.adminRoleIds },
+    retrainProgressMs: RETRAIN_PROGRESS_MS,
     ...options.settings,
   };
 
@@ -71,18 +81,45 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     const store = openStore(cfg.dataDir);
     cleanup.push(() => store.close());
     log.info({ file: store.file }, "store open");
+    // A run queued or running when the bot last stopped will never finish: say so in its record.
+    for (const run of store.failStaleRuns({ queued: true }))
+      log.warn({ run: run.id }, "a retraining run from before the restart was marked failed");
     const vocabulary = readModelVocabulary(cfg.modelDir);
     const commands = await loadCommands(options.commandsDir);
+    // Activating a version first loads it here to check it, so this thread needs TensorFlow too.
+    await initBackend(cfg.tfBackend, (line) => log.debug(line));
+    const versions = new ModelVersions({ dataDir: cfg.dataDir, baseModelDir: cfg.modelDir, store });
+    versions.reconcile();
+    const active = versions.activeVersion();
+    if (active.fallbackReason)
+      log.warn({ reason: active.fallbackReason }, "serving the shipped model instead");
 
     const ownsPool = options.pool === undefined;
     const pool =
       options.pool ??
       (await ComposePool.start({
         size: cfg.composeConcurrency,
-        modelDir: cfg.modelDir,
+        modelDir: active.dir,
+        modelVersion: active.id,
         backend: cfg.tfBackend,
       }));
     if (ownsPool) cleanup.push(() => pool.close());
+    const follower = followActiveModel(versions, pool, {
+      pollMs: MODEL_POLL_MS,
+      log: (level, fields, message) => log[level](fields, message),
+    });
+    cleanup.push(() => follower.stop());
+    await follower.sync();
+    const retraining = new Retraining({
+      store,
+      versions,
+      follower,
+      env: childEnv(cfg),
+      log,
+      progressEveryMs: settings.retrainProgressMs,
+      interactionLifetimeMs: settings.interactionLifetimeMs,
+    });
+    cleanup.push(() => retraining.stop());
     log.info(
       {
         model: pool.model.name,
@@ -99,6 +136,9 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       store,
       vocabulary,
       cooldowns: new Cooldowns(settings.cooldownMs),
+      versions,
+      follower,
+      retraining,
       commands,
       log,
     };
@@ -121,6 +161,9 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       stopping ??= (async () => {
         router.stopAccepting();
         log.info({ inFlight: router.busy }, "stopping: finishing the work in progress");
+        follower.stop();
+        // A retraining run is cancelled (recorded as such; nothing is activated) rather than orphaned.
+        await retraining.stop();
         if (ownsPool) await pool.close();
         if (!(await router.settle(SETTLE_TIMEOUT_MS)))
           log.warn({ inFlight: router.busy }, "stopping with interactions still running");
@@ -135,6 +178,21 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     await undo();
     throw error;
   }
+}
+
+/** The retraining child uses the bot's settings, whether they came from the environment or the caller. */
+function childEnv(cfg: Config): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATA_DIR: cfg.dataDir,
+    MODEL_DIR: cfg.modelDir,
+    CORPUS_DIR: cfg.corpusDir,
+    TF_BACKEND: cfg.tfBackend,
+    RETRAIN_STEPS: String(cfg.retrainSteps),
+    RETRAIN_TOLERANCE_BITS: String(cfg.retrainToleranceBits),
+    RETRAIN_BATCH_SIZE: String(cfg.retrainBatchSize),
+    RETRAIN_SEQ_LEN: String(cfg.retrainSeqLen),
+  };
 }
 
 /** Gateway trouble is normal (discord.js reconnects and resumes); it is logged, not fatal. */

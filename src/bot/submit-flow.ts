@@ -11,6 +11,7 @@ import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
 import { UserFacingError } from "./errors.js";
 import { editIfInTime } from "./respond.js";
+import { userText } from "./sanitize.js";
 import { prepareTrainingTune } from "./submission.js";
 
 /**
@@ -26,6 +27,9 @@ export interface Offer {
   readonly title?: string | null;
   readonly notes?: string | null;
 }
+
+/** Longest title shown back (a user wrote it). */
+const TITLE_MAX = 100;
 
 /** Engraving is synchronous: a very long tune would hold up every other interaction. */
 const PREVIEW_MAX_NOTES = 600;
@@ -57,7 +61,7 @@ export async function submitForTraining(bot: BotContext, offer: Offer): Promise<
     const who =
       existing.userId === interaction.user.id ? "You already submitted" : "Someone already submitted";
     throw new UserFacingError(
-      `${who} this tune (as “${existing.title}”, submission #${existing.id}, ${existing.status}). The same music in another key or spelling counts as the same tune. Thanks all the same!`,
+      `${who} this tune (as “${userText(existing.title, TITLE_MAX)}”, submission #${existing.id}, ${existing.status}). The same music in another key or spelling counts as the same tune. Thanks all the same!`,
       "duplicate",
     );
   }
@@ -72,7 +76,7 @@ export async function submitForTraining(bot: BotContext, offer: Offer): Promise<
     "tune submitted for training",
   );
   const embed = new EmbedBuilder()
-    .setTitle(`Submitted: ${submission.title}`)
+    .setTitle(`Submitted: ${userText(submission.title, TITLE_MAX)}`)
     .setColor(0x1565c0)
     .setDescription(
       `Thanks! Submission #${submission.id} is **pending**: an admin will review it before it joins the training data.`,

@@ -9,6 +9,7 @@ import {
 import type { ComposeResult } from "../compose/composer.js";
 import { abcKeyName, tonicName } from "../music/key.js";
 import { encodeTuneButton, stepTemperature, type TuneSettings } from "./custom-id.js";
+import { userText } from "./sanitize.js";
 
 /**
  * The message a composed tune arrives in: an embed describing it (score as its image),
@@ -96,7 +97,7 @@ export function tuneEmbed(result: ComposeResult, dropped: readonly string[] = []
   if (dropped.length > 0)
     notes.push(`${dropped.join(" and ")} left out: the files were over Discord's upload limit`);
   const embed = new EmbedBuilder()
-    .setTitle(tune.title || "Untitled")
+    .setTitle(userText(tune.title, 100) || "Untitled")
     .setColor(0x2e7d32)
     .addFields(
       { name: "Style", value: seeded ? "from your seed" : request.style, inline: true },
@@ -106,7 +107,7 @@ export function tuneEmbed(result: ComposeResult, dropped: readonly string[] = []
       { name: "Tempo", value: `${request.tempo} bpm`, inline: true },
       { name: "Temperature", value: formatTemperature(request.temperature), inline: true },
       { name: "Instrument", value: request.instrument, inline: true },
-      { name: "Model", value: `${model.name} (${model.version})`, inline: true },
+      { name: "Model", value: `${model.name}, version ${model.version}`, inline: true },
       { name: "Took", value: formatSeconds(timings.totalMs), inline: true },
     )
     .setFooter({ text: `seed value ${request.seedValue} · ${model.backend}` });

@@ -40,6 +40,51 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       );
     `);
   },
+  // 3: retraining: model versions, training runs (progress and log for the admin), ratings.
+  (db) => {
+    db.exec(`
+      CREATE TABLE model_versions (
+        id          TEXT PRIMARY KEY,
+        parent      TEXT,
+        dir         TEXT NOT NULL,
+        card        TEXT,
+        metrics     TEXT,
+        -- submissions the version was trained on: marked used when it becomes active
+        submissions TEXT NOT NULL DEFAULT '[]',
+        run_id      INTEGER,
+        status      TEXT NOT NULL
+                    CHECK (status IN ('candidate', 'active', 'retired', 'rejected')),
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+      CREATE TABLE training_runs (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        requested_by TEXT,
+        parameters   TEXT NOT NULL DEFAULT '{}',
+        status       TEXT NOT NULL DEFAULT 'queued'
+                     CHECK (status IN ('queued', 'running', 'succeeded', 'rejected', 'failed')),
+        pid          INTEGER,
+        progress     TEXT,
+        log          TEXT NOT NULL DEFAULT '',
+        result       TEXT,
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT
+      );
+      CREATE INDEX training_runs_by_status ON training_runs (status);
+      CREATE TABLE ratings (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id   TEXT,
+        user_id    TEXT NOT NULL,
+        tune       TEXT NOT NULL,
+        rating     INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (user_id, tune)
+      );
+      CREATE INDEX ratings_by_tune ON ratings (tune);
+    `);
+  },
 ];
 
 /** Applies the migrations the database has not seen yet; refuses a database from a newer version. */

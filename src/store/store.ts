@@ -2,11 +2,15 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { migrate } from "./migrations.js";
+import { type ModelVersionStore, modelVersionStore } from "./model-versions.js";
+import { type RatingStore, ratingStore } from "./ratings.js";
+import { type TrainingRunStore, trainingRunStore } from "./runs.js";
 
 /**
  * The bot's durable state in one SQLite file (DATA_DIR/tunesmith.db): submissions for
- * training and the seeds composed tunes were made from. Synchronous on purpose: every
- * query is a few rows on a local file, quicker than a thread hop.
+ * training, the seeds composed tunes were made from, training runs, model version rows
+ * and ratings (the last three in runs.ts, model-versions.ts, ratings.ts). Synchronous on
+ * purpose: every query is a few rows on a local file, quicker than a thread hop.
  */
 export const DB_FILE = "tunesmith.db";
 
@@ -46,13 +50,32 @@ export interface StoredSeed {
   readonly bytes: Uint8Array;
 }
 
-export interface Store {
+export type ReviewDecision = "approved" | "rejected";
+
+export type ReviewResult =
+  | { readonly ok: true; readonly submission: Submission }
+  | {
+      readonly ok: false;
+      readonly code: "not-found" | "not-pending";
+      /** Plain words for the reviewer. */
+      readonly reason: string;
+      readonly submission?: Submission;
+    };
+
+export interface Store extends TrainingRunStore, ModelVersionStore, RatingStore {
   readonly file: string;
   /** Adds a pending submission unless the same music was already submitted (then returns that one). */
   addSubmission(submission: NewSubmission): AddSubmissionResult;
   findByHash(contentHash: string): Submission | undefined;
   /** Oldest first; every status when none is given. */
   listSubmissions(status?: SubmissionStatus): Submission[];
+  getSubmission(id: number): Submission | undefined;
+  /** The oldest pending submission. */
+  nextPending(): Submission | undefined;
+  /** pending → approved or rejected; any other status is refused, with the reason. */
+  reviewSubmission(id: number, decision: ReviewDecision, reviewer: string): ReviewResult;
+  /** approved → used (other statuses are left alone); returns how many changed. */
+  markUsed(ids: readonly number[]): number;
   saveSeed(fileName: string, bytes: Uint8Array): number;
   getSeed(id: number): StoredSeed | undefined;
   close(): void;
@@ -124,6 +147,12 @@ export function openStore(dir: string): Store {
   const insertSeed = db.prepare(
     "INSERT INTO seeds (file_name, bytes, created_at) VALUES (@fileName, @bytes, @now)",
   );
+  const setReviewed = db.prepare(
+    "UPDATE submissions SET status = @status, reviewer = @reviewer, updated_at = @now WHERE id = @id AND status = 'pending'",
+  );
+  const setUsed = db.prepare(
+    "UPDATE submissions SET status = 'used', updated_at = @now WHERE id = @id AND status = 'approved'",
+  );
   const seedById = db.prepare<[number], { id: number; file_name: string; bytes: Buffer }>(
     "SELECT id, file_name, bytes FROM seeds WHERE id = ?",
   );
@@ -146,7 +175,36 @@ export function openStore(dir: string): Store {
     return { added: true, submission: toSubmission(byId.get(lastInsertRowid) as SubmissionRow) };
   });
 
+  const review = db.transaction((id: number, decision: ReviewDecision, reviewer: string): ReviewResult => {
+    const row = byId.get(id);
+    if (!row) return { ok: false, code: "not-found", reason: `there is no submission #${id}` };
+    if (row.status !== "pending") {
+      const by = row.reviewer ? ` by ${row.reviewer}` : "";
+      return {
+        ok: false,
+        code: "not-pending",
+        reason: `submission #${id} is no longer pending: it was ${row.status}${row.status === "used" ? " for training" : by}`,
+        submission: toSubmission(row),
+      };
+    }
+    setReviewed.run({ id, status: decision, reviewer, now: new Date().toISOString() });
+    return { ok: true, submission: toSubmission(byId.get(id) as SubmissionRow) };
+  });
+  const markUsed = db.transaction((ids: readonly number[]): number => {
+    const now = new Date().toISOString();
+    let changed = 0;
+    for (const id of new Set(ids)) changed += setUsed.run({ id, now }).changes;
+    return changed;
+  });
+
+  const runs = trainingRunStore(db);
+  // A run whose process died (killed, crashed, power cut) would otherwise look running forever.
+  runs.failStaleRuns();
+
   return {
+    ...runs,
+    ...modelVersionStore(db, (ids) => markUsed(ids)),
+    ...ratingStore(db),
     file,
     addSubmission: (submission) => add.immediate(submission),
     findByHash: (hash) => {
@@ -154,6 +212,16 @@ export function openStore(dir: string): Store {
       return row ? toSubmission(row) : undefined;
     },
     listSubmissions: (status) => (status ? byStatus.all(status) : all.all()).map(toSubmission),
+    getSubmission: (id) => {
+      const row = byId.get(id);
+      return row ? toSubmission(row) : undefined;
+    },
+    nextPending: () => {
+      const row = byStatus.get("pending");
+      return row ? toSubmission(row) : undefined;
+    },
+    reviewSubmission: (id, decision, reviewer) => review.immediate(id, decision, reviewer),
+    markUsed: (ids) => markUsed.immediate(ids),
     saveSeed: (fileName, bytes) =>
       Number(
         insertSeed.run({ fileName, bytes: Buffer.from(bytes), now: new Date().toISOString() })

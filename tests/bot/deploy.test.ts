@@ -57,7 +57,7 @@ describe("npm run deploy-commands", () => {
       }),
     });
     expect(stdout).toMatch(
-      /Registered 3 commands .* in guild \d+ \(available now\): \/compose, \/help, \/submit/,
+      /Registered 4 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/help, \/submit/,
     );
 
     const [registration] = emulator.commands.registrations;
@@ -68,9 +68,21 @@ describe("npm run deploy-commands", () => {
     expect(registration?.body).toEqual(JSON.parse(JSON.stringify(commandDefinitions(handlers))));
 
     // And spelled out, so a change to the definitions is a visible change here.
-    const body = registration?.body as { name: string; options?: APIApplicationCommandOption[] }[];
-    expect(body.map((c) => c.name)).toEqual(["compose", "help", "submit"]);
-    const compose = body[0]?.options;
+    const body = registration?.body as {
+      name: string;
+      options?: APIApplicationCommandOption[];
+      default_member_permissions?: string;
+      contexts?: number[];
+    }[];
+    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "help", "submit"]);
+    // Hidden from all but server administrators, and only in servers.
+    expect(body[0]).toMatchObject({ default_member_permissions: "8", contexts: [0] });
+    expect(body[0]?.options?.map((o) => [o.name, o.type])).toEqual([
+      ["review", ApplicationCommandOptionType.Subcommand],
+      ["retrain", ApplicationCommandOptionType.Subcommand],
+      ["model", ApplicationCommandOptionType.SubcommandGroup],
+    ]);
+    const compose = body[1]?.options;
     expect(compose?.map((o) => [o.name, o.type])).toEqual([
       ["temperature", ApplicationCommandOptionType.Number],
       ["style", ApplicationCommandOptionType.String],
@@ -90,7 +102,7 @@ describe("npm run deploy-commands", () => {
     expect(option(compose, "style").choices?.map((c) => c.value)).toEqual(STYLE_NAMES);
     expect(option(compose, "instrument").choices?.map((c) => c.value)).toEqual(INSTRUMENT_NAMES);
     expect(option(compose, "key").autocomplete).toBe(true);
-    const submit = body[2]?.options;
+    const submit = body[3]?.options;
     expect(submit?.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
       ["tune", ApplicationCommandOptionType.Attachment, true],
       ["title", ApplicationCommandOptionType.String, false],
@@ -106,6 +118,6 @@ describe("npm run deploy-commands", () => {
     });
     expect(deployed).toMatchObject({ scope: "global", applicationId: emulator.applicationId });
     expect(emulator.commands.registrations.at(-1)?.scope).toBe("global");
-    expect(emulator.commands.list().map((c) => c.name)).toEqual(["compose", "help", "submit"]);
+    expect(emulator.commands.list().map((c) => c.name)).toEqual(["admin", "compose", "help", "submit"]);
   });
 });

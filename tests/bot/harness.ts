@@ -13,10 +13,12 @@ import { deployCommands } from "../../src/bot/deploy.js";
 import { type RunningBot, type StartBotOptions, startBot } from "../../src/bot/start.js";
 import { ComposePool } from "../../src/compose/pool.js";
 import { createLogger } from "../../src/log.js";
+import { VERSION_ZERO } from "../../src/model/versions.js";
 import { midiOf } from "../../src/music/pitch.js";
 import type { Tune } from "../../src/music/tune.js";
 import {
   DiscordEmulator,
+  type EmulatorOptions,
   type InteractionHandle,
   type SeenMessage,
   type UserSpec,
@@ -41,12 +43,26 @@ export interface Harness {
 export interface HarnessOptions {
   readonly poolSize?: number;
   readonly settings?: StartBotOptions["settings"];
+  /** Version 0 (default: the shipped model). */
+  readonly modelDir?: string;
+  /** Default: a new temporary directory, removed on close. */
+  readonly dataDir?: string;
+  /** More configuration on top of the harness's (e.g. admins, corpus); may read the emulator's ids. */
+  readonly config?: StartBotOptions["config"] | ((emulator: DiscordEmulator) => StartBotOptions["config"]);
+  readonly emulator?: EmulatorOptions;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = await new DiscordEmulator({ waitTimeoutMs: 20_000 }).start();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "tunesmith-bot-"));
-  const pool = await ComposePool.start({ size: options.poolSize ?? 1, modelDir: MODEL_DIR, backend: "wasm" });
+  const emulator = await new DiscordEmulator({ waitTimeoutMs: 20_000, ...options.emulator }).start();
+  const extraConfig = typeof options.config === "function" ? options.config(emulator) : options.config;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "tunesmith-bot-"));
+  const modelDir = options.modelDir ?? MODEL_DIR;
+  const pool = await ComposePool.start({
+    size: options.poolSize ?? 1,
+    modelDir,
+    modelVersion: VERSION_ZERO,
+    backend: "wasm",
+  });
   const logs: LogLine[] = [];
   const log = createLogger({
     level: "debug",
@@ -63,9 +79,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         discordToken: emulator.botToken,
         discordApiUrl: emulator.apiUrl,
         dataDir,
-        modelDir: MODEL_DIR,
+        modelDir,
         tfBackend: "wasm",
         composeConcurrency: options.poolSize ?? 1,
+        ...extraConfig,
       },
       ...(settings ? { settings } : {}),
       log,
@@ -86,7 +103,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await harness.bot.stop();
       await pool.close();
       await emulator.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   // Registered the way npm run deploy-commands does it, so the emulator knows the option types.

@@ -1,0 +1,62 @@
+/**
+ * What a retraining reports, in the store (training_runs.progress / .result) and as
+ * messages from the `npm run retrain` child process to its parent (process.send):
+ *
+ *   { type: "started",  runId, pid }
+ *   { type: "progress", runId, ...RetrainProgress }   at most a few a second
+ *   { type: "log",      runId, line }                 the lines that also go to the run's log
+ *   { type: "result",   ...RetrainSummary }           last, also for a failed run
+ *
+ * Scores are bits per note; a score that is not a finite number is null.
+ */
+import type { FinalRunStatus } from "../store/runs.js";
+
+export type RetrainPhase = "preparing" | "evaluating" | "training" | "saving";
+
+export interface RetrainProgress {
+  readonly phase: RetrainPhase;
+  readonly step: number;
+  readonly totalSteps: number;
+  /** Mean training loss (nats/token) since the run started; null before the first step. */
+  readonly loss: number | null;
+  readonly tokensPerSecond: number;
+  /** Seconds to the end of the run, the final evaluation included; null until training starts. */
+  readonly etaSeconds: number | null;
+}
+
+export interface SplitScores {
+  /** Bits per note on the base corpus's validation split. */
+  readonly base: number | null;
+  /** Bits per note on the held-out submissions. */
+  readonly submissions: number | null;
+}
+
+export interface RetrainSummary {
+  readonly runId: number;
+  /** succeeded: the gate passed (and the version was activated unless dryRun); rejected: it did not. */
+  readonly status: FinalRunStatus;
+  readonly promoted: boolean;
+  readonly dryRun: boolean;
+  readonly versionId: string | null;
+  readonly parent: string | null;
+  /** The gate's verdict in plain words, one line per criterion (or the error). */
+  readonly reasons: readonly string[];
+  readonly old: SplitScores | null;
+  readonly new: SplitScores | null;
+  readonly toleranceBits: number;
+  readonly submissions: { readonly train: readonly number[]; readonly heldOut: readonly number[] };
+  readonly steps: number;
+  readonly seconds: number;
+  readonly error?: string;
+}
+
+export type RetrainMessage =
+  | { readonly type: "started"; readonly runId: number; readonly pid: number }
+  | ({ readonly type: "progress"; readonly runId: number } & RetrainProgress)
+  | { readonly type: "log"; readonly runId: number; readonly line: string }
+  | ({ readonly type: "result" } & RetrainSummary);
+
+export function isRetrainMessage(value: unknown): value is RetrainMessage {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === "started" || type === "progress" || type === "log" || type === "result";
+}
