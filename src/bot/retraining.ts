@@ -44,10 +44,6 @@ export class Retraining {
 
   constructor(private readonly options: RetrainingOptions) {}
 
-  get running(): boolean {
-    return this.current !== undefined;
-  }
-
   /**
    * Starts a run and answers the (not yet acknowledged) interaction; progress and the
    * result follow in the background. Refuses while another run is going.
@@ -88,7 +84,13 @@ export class Retraining {
         throw new UserFacingError(`Only one retraining at a time: ${error.message}.`, "busy");
       throw error;
     }
-    await interaction.deferReply();
+    try {
+      await interaction.deferReply();
+    } catch (error) {
+      // Nobody would see this run: stop it rather than train unseen.
+      process.cancel();
+      throw error;
+    }
     log.info({ run: process.runId, user: interaction.user.id, parameters }, "retraining started");
     void show({ embeds: [progressEmbed(process.runId, initialProgress(parameters))] });
     const relayed = (async () => {
