@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
 import { isRetrainMessage, type RetrainMessage, type RetrainSummary } from "./protocol.js";
 
@@ -21,6 +22,11 @@ export interface RetrainProcessOptions {
   readonly batchSize?: number;
   readonly seqLen?: number;
   readonly dryRun?: boolean;
+  /**
+   * A queued run created by someone else to take over (a job-queue worker running a run the
+   * bot queued); by default a new run is created.
+   */
+  readonly runId?: number;
   /** The child's environment (DATA_DIR, MODEL_DIR, CORPUS_DIR, TF_BACKEND…); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   readonly onMessage?: (message: RetrainMessage) => void;
@@ -35,6 +41,21 @@ export interface RetrainProcess {
   cancel(): void;
 }
 
+/** The child's environment for a parent configured with `cfg` (whether from the environment or a caller). */
+export function retrainChildEnv(cfg: Config, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    DATA_DIR: cfg.dataDir,
+    MODEL_DIR: cfg.modelDir,
+    CORPUS_DIR: cfg.corpusDir,
+    TF_BACKEND: cfg.tfBackend,
+    RETRAIN_STEPS: String(cfg.retrainSteps),
+    RETRAIN_TOLERANCE_BITS: String(cfg.retrainToleranceBits),
+    RETRAIN_BATCH_SIZE: String(cfg.retrainBatchSize),
+    RETRAIN_SEQ_LEN: String(cfg.retrainSeqLen),
+  };
+}
+
 /** Another run is queued or running. */
 export class RetrainBusyError extends Error {}
 
@@ -42,7 +63,7 @@ export function startRetrainProcess(options: RetrainProcessOptions): RetrainProc
   const { store } = options;
   store.failStaleRuns();
   const busy = store.activeRun();
-  if (busy)
+  if (busy && busy.id !== options.runId)
     throw new RetrainBusyError(
       `retraining run #${busy.id} is already ${busy.status} (requested by ${busy.requestedBy ?? "someone"})`,
     );
@@ -53,7 +74,12 @@ export function startRetrainProcess(options: RetrainProcessOptions): RetrainProc
     ...(options.seqLen !== undefined ? { seqLen: options.seqLen } : {}),
     dryRun: options.dryRun ?? false,
   };
-  const run = store.createRun({ requestedBy: options.requestedBy ?? null, parameters });
+  const run =
+    options.runId === undefined
+      ? store.createRun({ requestedBy: options.requestedBy ?? null, parameters })
+      : store.getRun(options.runId);
+  if (!run) throw new Error(`there is no retraining run #${options.runId}`);
+  if (run.status !== "queued") throw new Error(`retraining run #${run.id} is already ${run.status}`);
   const args = ["--run-id", String(run.id)];
   if (options.steps !== undefined) args.push("--steps", String(options.steps));
   if (options.learningRate !== undefined) args.push("--lr", String(options.learningRate));

@@ -1,23 +1,20 @@
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { writeFileAtomic } from "../atomic-write.js";
 import type { TfBackend } from "../config.js";
 import { initBackend } from "../model/backend.js";
 import type { ModelCard } from "../model/card.js";
 import { countNotes, type EncodedTune, splitDataset } from "../model/data.js";
-import { saveLayersModel } from "../model/layers-model.js";
 import { disposeWeights, type LstmWeights } from "../model/lstm-weights.js";
 import { type LoadedModel, loadModelDir, readModelVocabulary } from "../model/model-dir.js";
 import type { StopReason } from "../model/train-types.js";
 import { evaluateTunes, trainModel } from "../model/trainer.js";
 import { ModelVersions } from "../model/versions.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
-import { svgToPng } from "../render/png.js";
 import { openStore, type Store, type Submission } from "../store/store.js";
-import { retrainCurveSvg, type StepLoss } from "./curve.js";
+import type { StepLoss } from "./curve.js";
 import { applyGate, type GateDecision } from "./gate.js";
 import type { RetrainProgress, RetrainSummary, SplitScores } from "./protocol.js";
-import { mixTraining, splitSubmissions } from "./split.js";
+import { type Mix, mixTraining, splitSubmissions } from "./split.js";
+import { nullable, writeVersion } from "./version-writer.js";
 
 /**
  * One retraining run, end to end: the active model fine-tuned on the approved
@@ -237,28 +234,13 @@ async function fineTuneAndJudge(
   options: RetrainOptions,
   params: RetrainParameters,
   runId: number,
-  { progress, log }: Reporters,
+  reporters: Reporters,
 ): Promise<Outcome> {
-  const total = params.steps;
+  const { progress, log } = reporters;
   const phase = (p: RetrainProgress["phase"], step = 0) =>
-    progress({ phase: p, step, totalSteps: total, loss: null, tokensPerSecond: 0, etaSeconds: null });
+    progress({ phase: p, step, totalSteps: params.steps, loss: null, tokensPerSecond: 0, etaSeconds: null });
   phase("preparing");
-
-  const approved = store.listSubmissions("approved");
-  if (approved.length < params.minSubmissions) {
-    const pending = store.listSubmissions("pending").length;
-    throw new RetrainError(
-      `only ${approved.length} approved submission${approved.length === 1 ? " is" : "s are"} waiting to be trained on; ` +
-        `retraining needs at least ${params.minSubmissions} (some to learn from, one held out to check the model improved). ` +
-        (pending > 0
-          ? `${pending} submission${pending === 1 ? " is" : "s are"} pending review: approve the good ones first.`
-          : "Ask members to /submit tunes, then approve them."),
-    );
-  }
-  if (!existsSync(options.corpusDir))
-    throw new RetrainError(
-      `the base corpus ${options.corpusDir} is missing (set CORPUS_DIR): retraining replays it and checks the new model against it`,
-    );
+  checkPrerequisites(store, options, params);
 
   const versions = new ModelVersions({ dataDir: options.dataDir, baseModelDir: options.baseModelDir, store });
   versions.reconcile();
@@ -268,125 +250,25 @@ async function fineTuneAndJudge(
   log(`fine-tuning version ${active.id} on ${backend.name}`);
 
   const model = await loadModelDir(active.dir);
-  let trained: LstmWeights | undefined;
+  let trained: FineTuned | undefined;
   try {
-    const vocabulary = model.vocabulary;
     const expected = readModelVocabulary(options.baseModelDir).fingerprint();
-    if (vocabulary.fingerprint() !== expected)
+    if (model.vocabulary.fingerprint() !== expected)
       throw new RetrainError(`version ${active.id} does not use the shipped model's vocabulary`);
-
-    const usable: (EncodedTune & { readonly id: number; readonly contentHash: string })[] = [];
-    for (const s of approved) {
-      const missing = vocabulary.unknown(s.tokens);
-      if (missing.length > 0) {
-        log(
-          `skipping submission #${s.id} "${s.title}": the model cannot write ${missing.slice(0, 4).join(" ")}`,
-        );
-        continue;
-      }
-      usable.push(encodeSubmission(s, vocabulary.encode(s.tokens)));
-    }
-    if (usable.length < params.minSubmissions)
-      throw new RetrainError(
-        `only ${usable.length} approved submissions can be written in the model's vocabulary; at least ${params.minSubmissions} are needed`,
-      );
-    const split = splitSubmissions(usable);
-    const ids = {
-      train: split.train.map((s) => s.id),
-      heldOut: split.heldOut.map((s) => s.id),
-    };
-    log(
-      `${usable.length} approved submissions: ${ids.train.length} to learn from, ${ids.heldOut.length} held out to check on (#${ids.heldOut.join(", #")})`,
-    );
-
-    const analysis = analyseCorpus(readCorpusSources(options.corpusDir));
-    const representable = analysis.usable.filter((t) => vocabulary.unknown(t.tokens).length === 0);
-    const base = splitDataset(representable, vocabulary);
-    if (base.validation.length === 0 || base.train.length === 0)
-      throw new RetrainError(
-        `the base corpus ${options.corpusDir} is too small to split into training and validation`,
-      );
-    log(
-      `base corpus: ${base.train.length} training tunes to replay, ${base.validation.length} validation tunes to check forgetting`,
-    );
+    const data = gatherData(store, options, params, model, log);
 
     phase("evaluating");
     const evalStart = performance.now();
-    const old = await scores(model.weights, base.validation, split.heldOut, options.signal);
+    const old = await scores(model.weights, data.base.validation, data.split.heldOut, options.signal);
     const evalSeconds = (performance.now() - evalStart) / 1000;
     log(
       `current model ${active.id}: ${fmt(old.base)} bits/note on the base corpus, ${fmt(old.submissions)} on the held-out submissions (${evalSeconds.toFixed(1)} s)`,
     );
 
-    const budgetTokens = params.steps * params.batchSize * params.seqLen;
-    const mix = mixTraining(split.train, base.train, {
-      budgetTokens,
-      submissionShare: params.submissionShare,
-      maxRepeats: params.maxRepeats,
-      seed: params.seed,
-    });
-    log(
-      `training mix: the ${ids.train.length} submissions ×${mix.repeats} (${mix.submissionTokens} tokens) and ${mix.replayTunes} replayed tunes (${mix.replayTokens} tokens); ` +
-        `${params.steps} steps of ${params.batchSize} × ${params.seqLen} tokens at learning rate ${params.learningRate}`,
-    );
-
-    const curve: StepLoss[] = [];
-    const every = Math.max(1, Math.round(params.steps / 10));
-    const window = Math.max(1, Math.round(params.steps / 50));
-    let windowStart = { step: 0, sum: 0 };
-    let lastMean = Number.NaN;
-    let trainSeconds = 0;
-    let trainRate = 0;
-    const trainStart = performance.now();
-    const result = await trainModel({
-      train: mix.tunes,
-      // Required by the trainer but unused: the mix is longer than the run, so no epoch ends.
-      validation: base.validation.map((t) => t.ids),
-      config: model.weights.config,
-      hyper: {
-        seqLen: params.seqLen,
-        batchSize: params.batchSize,
-        learningRate: params.learningRate,
-        clipNorm: 5,
-        maxSteps: params.steps,
-        patience: Number.MAX_SAFE_INTEGER,
-        seed: params.seed,
-        lrDecayFactor: 1,
-        lrPatience: Number.MAX_SAFE_INTEGER,
-      },
-      initialWeights: model.weights,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (p) => {
-        lastMean = p.trainLoss;
-        trainRate = p.tokensPerSecond;
-        // Steps are the same size, so the window's mean follows from the running mean.
-        const sum = p.trainLoss * p.step;
-        if (p.step - windowStart.step >= window || p.step === params.steps) {
-          curve.push({ step: p.step, loss: (sum - windowStart.sum) / (p.step - windowStart.step) });
-          windowStart = { step: p.step, sum };
-        }
-        const eta = p.etaSeconds + evalSeconds;
-        progress({
-          phase: "training",
-          step: p.step,
-          totalSteps: total,
-          loss: Number.isFinite(p.trainLoss) ? p.trainLoss : null,
-          tokensPerSecond: p.tokensPerSecond,
-          etaSeconds: Number.isFinite(eta) ? eta : null,
-        });
-        if (p.step % every === 0 || p.step === params.steps)
-          log(
-            `step ${p.step}/${params.steps}: loss ${fmt(p.trainLoss)} nats/token, ${Math.round(p.tokensPerSecond)} tokens/s, about ${formatDuration(eta)} left`,
-          );
-      },
-    });
-    trained = result.bestWeights;
-    trainSeconds = (performance.now() - trainStart) / 1000;
-    if (result.stopReason === "aborted") throw abortError();
-    checkStop(result.stopReason);
+    trained = await fineTune(model, data, params, evalSeconds, options.signal, reporters);
 
     phase("evaluating", params.steps);
-    const after = await scores(trained, base.validation, split.heldOut, options.signal);
+    const after = await scores(trained.weights, data.base.validation, data.split.heldOut, options.signal);
     log(
       `new model: ${fmt(after.base)} bits/note on the base corpus, ${fmt(after.submissions)} on the held-out submissions`,
     );
@@ -394,85 +276,25 @@ async function fineTuneAndJudge(
     for (const reason of decision.reasons) log(reason);
 
     phase("saving", params.steps);
-    const id = versions.nextVersionId();
-    const oldScores = nullable(old);
-    const newScores = nullable(after);
-    const gate = { ...decision, toleranceBits: params.toleranceBits };
-    const card = versionCard({
-      id,
+    const id = await writeVersion(versions, store, {
+      runId,
       parent: active.id,
       model,
-      analysisHash: analysis.contentHash,
-      corpusDir: options.corpusDir,
-      base: base.validation,
-      mix,
+      data,
+      trained,
       params,
       backend: backend.name,
-      trainSeconds,
-      trainRate,
-      lastMean,
-      newBaseNats: after.baseNats,
-      extra: {
-        runId,
-        parent: active.id,
-        submissions: ids,
-        old: oldScores,
-        new: newScores,
-        gate,
-        dryRun: params.dryRun,
-      },
-      submissionsTrained: ids.train.length,
+      old,
+      after,
+      decision,
     });
-    const metrics = {
-      runId,
-      parent: active.id,
-      old: oldScores,
-      new: newScores,
-      gate,
-      submissions: ids,
-      mix: {
-        repeats: mix.repeats,
-        submissionTokens: mix.submissionTokens,
-        replayTunes: mix.replayTunes,
-        replayTokens: mix.replayTokens,
-      },
-      parameters: params,
-      stopReason: result.stopReason,
-      curve,
-    };
-    const weights = trained;
-    const dir = await versions.createVersion(id, async (staging) => {
-      await saveLayersModel(weights, staging, { vocabulary, metadata: { card } });
-      await writeFileAtomic(path.join(staging, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
-      await writeFileAtomic(path.join(staging, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
-      await writeFileAtomic(
-        path.join(staging, "loss-curve.png"),
-        svgToPng(
-          retrainCurveSvg(
-            curve,
-            { before: old.baseNats, after: after.baseNats },
-            `${id}: fine-tuned from version ${active.id}`,
-          ),
-        ),
-      );
-    });
-    store.recordVersion({
-      id,
-      parent: active.id,
-      dir,
-      card,
-      metrics,
-      submissions: ids.train,
-      runId,
-      status: decision.passed ? "candidate" : "rejected",
-    });
-    log(`wrote version ${id} to ${dir}`);
+    log(`wrote version ${id} to ${versions.dirOf(id)}`);
 
     let promoted = false;
     if (decision.passed && !params.dryRun) {
       await versions.activate(id);
       promoted = true;
-      log(`version ${id} is now active; ${ids.train.length} submissions marked used`);
+      log(`version ${id} is now active; ${data.ids.train.length} submissions marked used`);
     } else if (decision.passed) {
       log(`dry run: the gate passed but ${id} was not activated (activate it to use it)`);
     } else {
@@ -484,15 +306,190 @@ async function fineTuneAndJudge(
       versionId: id,
       parent: active.id,
       reasons: decision.reasons,
-      old: oldScores,
-      new: newScores,
-      submissions: ids,
-      steps: result.step,
+      old: nullable(old),
+      new: nullable(after),
+      submissions: data.ids,
+      steps: trained.steps,
     };
   } finally {
     disposeWeights(model.weights);
-    if (trained) disposeWeights(trained);
+    if (trained) disposeWeights(trained.weights);
   }
+}
+
+/** Cheap checks before loading anything: enough approved tunes, and the base corpus. */
+function checkPrerequisites(store: Store, options: RetrainOptions, params: RetrainParameters): void {
+  const approved = store.listSubmissions("approved").length;
+  if (approved < params.minSubmissions) {
+    const pending = store.listSubmissions("pending").length;
+    throw new RetrainError(
+      `only ${approved} approved submission${approved === 1 ? " is" : "s are"} waiting to be trained on; ` +
+        `retraining needs at least ${params.minSubmissions} (some to learn from, one held out to check the model improved). ` +
+        (pending > 0
+          ? `${pending} submission${pending === 1 ? " is" : "s are"} pending review: approve the good ones first.`
+          : "Ask members to /submit tunes, then approve them."),
+    );
+  }
+  if (!existsSync(options.corpusDir))
+    throw new RetrainError(
+      `the base corpus ${options.corpusDir} is missing (set CORPUS_DIR): retraining replays it and checks the new model against it`,
+    );
+}
+
+export type EncodedSubmission = EncodedTune & { readonly id: number; readonly contentHash: string };
+
+export interface TrainingData {
+  readonly split: {
+    readonly train: readonly EncodedSubmission[];
+    readonly heldOut: readonly EncodedSubmission[];
+  };
+  readonly ids: { readonly train: readonly number[]; readonly heldOut: readonly number[] };
+  readonly base: ReturnType<typeof splitDataset>;
+  readonly analysisHash: string;
+  readonly corpusDir: string;
+}
+
+/** The approved submissions the model can write, split train / held out, and the base corpus split. */
+function gatherData(
+  store: Store,
+  options: RetrainOptions,
+  params: RetrainParameters,
+  model: LoadedModel,
+  log: (line: string) => void,
+): TrainingData {
+  const { vocabulary } = model;
+  const usable: EncodedSubmission[] = [];
+  for (const s of store.listSubmissions("approved")) {
+    const missing = vocabulary.unknown(s.tokens);
+    if (missing.length > 0) {
+      log(
+        `skipping submission #${s.id} "${s.title}": the model cannot write ${missing.slice(0, 4).join(" ")}`,
+      );
+      continue;
+    }
+    usable.push(encodeSubmission(s, vocabulary.encode(s.tokens)));
+  }
+  if (usable.length < params.minSubmissions)
+    throw new RetrainError(
+      `only ${usable.length} approved submissions can be written in the model's vocabulary; at least ${params.minSubmissions} are needed`,
+    );
+  const split = splitSubmissions(usable);
+  const ids = { train: split.train.map((s) => s.id), heldOut: split.heldOut.map((s) => s.id) };
+  log(
+    `${usable.length} approved submissions: ${ids.train.length} to learn from, ${ids.heldOut.length} held out to check on (#${ids.heldOut.join(", #")})`,
+  );
+
+  const analysis = analyseCorpus(readCorpusSources(options.corpusDir));
+  const representable = analysis.usable.filter((t) => vocabulary.unknown(t.tokens).length === 0);
+  const base = splitDataset(representable, vocabulary);
+  if (base.validation.length === 0 || base.train.length === 0)
+    throw new RetrainError(
+      `the base corpus ${options.corpusDir} is too small to split into training and validation`,
+    );
+  log(
+    `base corpus: ${base.train.length} training tunes to replay, ${base.validation.length} validation tunes to check forgetting`,
+  );
+  return { split, ids, base, analysisHash: analysis.contentHash, corpusDir: options.corpusDir };
+}
+
+export interface FineTuned {
+  readonly weights: LstmWeights;
+  readonly mix: Mix;
+  readonly curve: readonly StepLoss[];
+  /** Mean training loss over the run (nats/token). */
+  readonly lastMean: number;
+  readonly seconds: number;
+  readonly tokensPerSecond: number;
+  readonly steps: number;
+  readonly stopReason: StopReason;
+}
+
+/** The active model trained on the submissions mixed with replayed base tunes, reporting every step. */
+async function fineTune(
+  model: LoadedModel,
+  data: TrainingData,
+  params: RetrainParameters,
+  evalSeconds: number,
+  signal: AbortSignal | undefined,
+  { progress, log }: Reporters,
+): Promise<FineTuned> {
+  const mix = mixTraining(data.split.train, data.base.train, {
+    budgetTokens: params.steps * params.batchSize * params.seqLen,
+    submissionShare: params.submissionShare,
+    maxRepeats: params.maxRepeats,
+    seed: params.seed,
+  });
+  log(
+    `training mix: the ${data.ids.train.length} submissions ×${mix.repeats} (${mix.submissionTokens} tokens) and ${mix.replayTunes} replayed tunes (${mix.replayTokens} tokens); ` +
+      `${params.steps} steps of ${params.batchSize} × ${params.seqLen} tokens at learning rate ${params.learningRate}`,
+  );
+
+  const curve: StepLoss[] = [];
+  const every = Math.max(1, Math.round(params.steps / 10));
+  const window = Math.max(1, Math.round(params.steps / 50));
+  let windowStart = { step: 0, sum: 0 };
+  let lastMean = Number.NaN;
+  let tokensPerSecond = 0;
+  const started = performance.now();
+  const result = await trainModel({
+    train: mix.tunes,
+    // Required by the trainer but unused: the mix is longer than the run, so no epoch ends.
+    validation: data.base.validation.map((t) => t.ids),
+    config: model.weights.config,
+    hyper: {
+      seqLen: params.seqLen,
+      batchSize: params.batchSize,
+      learningRate: params.learningRate,
+      clipNorm: 5,
+      maxSteps: params.steps,
+      patience: Number.MAX_SAFE_INTEGER,
+      seed: params.seed,
+      lrDecayFactor: 1,
+      lrPatience: Number.MAX_SAFE_INTEGER,
+    },
+    initialWeights: model.weights,
+    ...(signal ? { signal } : {}),
+    onProgress: (p) => {
+      lastMean = p.trainLoss;
+      tokensPerSecond = p.tokensPerSecond;
+      // Steps are the same size, so the window's mean follows from the running mean.
+      const sum = p.trainLoss * p.step;
+      if (p.step - windowStart.step >= window || p.step === params.steps) {
+        curve.push({ step: p.step, loss: (sum - windowStart.sum) / (p.step - windowStart.step) });
+        windowStart = { step: p.step, sum };
+      }
+      const eta = p.etaSeconds + evalSeconds;
+      progress({
+        phase: "training",
+        step: p.step,
+        totalSteps: params.steps,
+        loss: Number.isFinite(p.trainLoss) ? p.trainLoss : null,
+        tokensPerSecond: p.tokensPerSecond,
+        etaSeconds: Number.isFinite(eta) ? eta : null,
+      });
+      if (p.step % every === 0 || p.step === params.steps)
+        log(
+          `step ${p.step}/${params.steps}: loss ${fmt(p.trainLoss)} nats/token, ${Math.round(p.tokensPerSecond)} tokens/s, about ${formatDuration(eta)} left`,
+        );
+    },
+  });
+  const fineTuned: FineTuned = {
+    weights: result.bestWeights,
+    mix,
+    curve,
+    lastMean,
+    seconds: (performance.now() - started) / 1000,
+    tokensPerSecond,
+    steps: result.step,
+    stopReason: result.stopReason,
+  };
+  if (result.stopReason !== "max-steps") {
+    disposeWeights(result.bestWeights);
+    if (result.stopReason === "aborted") throw abortError();
+    // With maxSteps and no epoch end, anything else means the mix was too short.
+    throw new RetrainError(`training stopped early (${result.stopReason})`);
+  }
+  return fineTuned;
 }
 
 function encodeSubmission(
@@ -502,7 +499,7 @@ function encodeSubmission(
   return { id: s.id, contentHash: s.contentHash, title: s.title, ids, notes: countNotes(s.tokens) };
 }
 
-interface Scores {
+export interface Scores {
   readonly base: number;
   readonly submissions: number;
   /** nats/token on the base split, for the loss curve. */
@@ -538,87 +535,10 @@ async function scores(
   };
 }
 
-function nullable(s: Scores): SplitScores {
-  const n = (x: number) => (Number.isFinite(x) ? x : null);
-  return { base: n(s.base), submissions: n(s.submissions) };
-}
-
-function checkStop(reason: StopReason): void {
-  // With maxSteps and no epoch end, anything else means the mix was too short.
-  if (reason !== "max-steps") throw new RetrainError(`training stopped early (${reason})`);
-}
-
 function abortError(): Error {
   const error = new Error("aborted");
   error.name = "AbortError";
   return error;
-}
-
-interface CardFacts {
-  readonly id: string;
-  readonly parent: string;
-  readonly model: LoadedModel;
-  readonly analysisHash: string;
-  readonly corpusDir: string;
-  readonly base: readonly EncodedTune[];
-  readonly mix: ReturnType<typeof mixTraining>;
-  readonly params: RetrainParameters;
-  readonly backend: string;
-  readonly trainSeconds: number;
-  readonly trainRate: number;
-  readonly lastMean: number;
-  readonly newBaseNats: number;
-  readonly extra: RetrainCard["retraining"];
-  readonly submissionsTrained: number;
-}
-
-function versionCard(f: CardFacts): RetrainCard {
-  const { config } = f.model.weights;
-  const validationTokens = f.base.reduce((n, t) => n + t.ids.length - 1, 0);
-  const mixTokens = f.mix.submissionTokens + f.mix.replayTokens;
-  return {
-    format: "tunesmith-card/1",
-    name: f.id,
-    created: new Date().toISOString(),
-    architecture: {
-      layers: config.layers,
-      units: config.units,
-      dropout: config.dropout,
-      vocabSize: config.vocabSize,
-    },
-    vocabularyFingerprint: f.model.vocabulary.fingerprint(),
-    corpus: {
-      description:
-        `fine-tuned from version ${f.parent} on ${f.submissionsTrained} approved submissions (×${f.mix.repeats}) ` +
-        `and ${f.mix.replayTunes} tunes replayed from ${f.corpusDir}`,
-      contentHash: f.analysisHash,
-      trainTunes: f.mix.tunes.length,
-      validationTunes: f.base.length,
-      trainTokens: mixTokens,
-      validationTokens,
-    },
-    training: {
-      // Share of one pass over the mix (the run ends before the pass does).
-      epochs: Number(
-        ((f.params.steps * f.params.batchSize * f.params.seqLen) / Math.max(1, mixTokens)).toFixed(2),
-      ),
-      steps: f.params.steps,
-      seqLen: f.params.seqLen,
-      batchSize: f.params.batchSize,
-      learningRate: f.params.learningRate,
-      seconds: f.trainSeconds,
-      backend: f.backend,
-      tokensPerSecond: f.trainRate,
-      parent: f.parent,
-    },
-    results: {
-      trainLoss: f.lastMean,
-      validationLoss: f.newBaseNats,
-      validationBitsPerNote: f.extra.new.base ?? Number.NaN,
-      baselines: f.model.card?.results.baselines ?? {},
-    },
-    retraining: f.extra,
-  };
 }
 
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
