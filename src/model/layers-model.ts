@@ -74,6 +74,8 @@ export function buildLayersModel(weights: LstmWeights): tf.Sequential {
         activation: "tanh",
         recurrentActivation: "sigmoid",
         unitForgetBias: true,
+        // The weights are overwritten below; the default orthogonal initialiser would cost seconds.
+        recurrentInitializer: "zeros",
         name: `lstm_${l}`,
         ...(l === 0 ? { inputShape: [null, V] } : {}),
       }),
