@@ -6,6 +6,8 @@
  *   npm run bench -- retrain [--steps=300] [--corpus=../shared/corpus]
  *   npm run bench -- compose [--runs=20]
  *   npm run bench -- sizes [--steps=400] [--sizes=1x256,2x256,1x512,2x384]
+ *   npm run bench -- load [--users=50] [--workers=2] [--bars=16] [--spread=3]
+ *   npm run bench -- load-scale [--requests=40] [--workers=1,2] [--concurrency=1] [--bars=16]
  */
 const suites: Record<string, () => Promise<unknown>> = {
   train: () => import("./train.js"),
@@ -13,6 +15,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   retrain: () => import("./retrain.js"),
   sizes: () => import("./sizes.js"),
   compose: () => import("./compose.js"),
+  load: () => import("./load.js"),
+  "load-scale": () => import("./load-scale.js"),
 };
 
 const name = process.argv[2] ?? "";

@@ -12,6 +12,8 @@ export const NODE_ENVS = ["development", "production", "test"] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 export const TF_BACKENDS = ["auto", "node", "wasm", "cpu"] as const;
 export type TfBackend = (typeof TF_BACKENDS)[number];
+export const WORKER_JOBS = ["compose", "retrain"] as const;
+export type WorkerJob = (typeof WORKER_JOBS)[number];
 
 export interface Config {
   /** Bot token. Optional here: only the bot requires it. Never log or echo it. */
@@ -34,6 +36,14 @@ export interface Config {
   readonly composeCooldownSeconds: number;
   readonly maxAttachmentBytes: number;
   readonly maxSeedNotes: number;
+  /** Most bars read from a seed or a submission. */
+  readonly maxSeedBars: number;
+  /** Attachments downloaded at once; more wait for a slot (within the download timeout). */
+  readonly maxConcurrentDownloads: number;
+  /** Compositions waiting for a composer thread; more are refused with a busy message. */
+  readonly composeMaxQueue: number;
+  /** Heap limit (MB) of each composer thread: a runaway request ends its thread, not the bot. */
+  readonly composeWorkerHeapMb: number;
   /** Absolute path of the base corpus: replayed during retraining and the check against forgetting. */
   readonly corpusDir: string;
   /** Fine-tuning steps of a retraining run when the admin gives none. */
@@ -44,6 +54,18 @@ export interface Config {
   readonly retrainBatchSize: number;
   /** Tokens per sequence (truncated backpropagation window) of a retraining run. */
   readonly retrainSeqLen: number;
+  /** Redis for the job queue (BullMQ) and worker processes; unset = everything in this process. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  readonly redisPrefix: string;
+  /** How long a worker's claim on a job lasts without renewal: a dead worker's job is retried after about this. */
+  readonly jobLockMs: number;
+  /** Which jobs `npm run worker` takes: compose (and render) jobs, retraining jobs, or both. */
+  readonly workerJobs: readonly WorkerJob[];
+  /** How often to look for a model version activated elsewhere (s); 0 = only when told (pub/sub, /admin). */
+  readonly modelPollSeconds: number;
+  /** Gateway shards for `npm run start:sharded`: a number, or "auto" (Discord's recommendation). */
+  readonly totalShards: number | "auto";
 }
 
 /** Every invalid variable, reported together. `problems` holds one line per variable. */
@@ -124,6 +146,40 @@ const httpUrl: Parser<string> = (raw) => {
   return raw;
 };
 
+const redisUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Invalid("is not a URL; expected redis://[:password@]host[:port][/db] or rediss://…");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
+    throw new Invalid(`has protocol ${url.protocol}; expected a redis:// or rediss:// URL`);
+  if (url.hostname === "") throw new Invalid("has no host; expected redis://host:port");
+  return raw;
+};
+
+const keyPrefix: Parser<string> = (raw) => {
+  if (/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) return raw;
+  throw new Invalid("is not 1-64 letters, digits, '_', '.' or '-'");
+};
+
+const workerJobs: Parser<readonly WorkerJob[]> = (raw) => {
+  const jobs = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const bad = jobs.filter((j) => !(WORKER_JOBS as readonly string[]).includes(j));
+  if (bad.length > 0 || jobs.length === 0)
+    throw new Invalid(`is not a comma-separated list of ${WORKER_JOBS.join(", ")}`);
+  return [...new Set(jobs)] as WorkerJob[];
+};
+
+const shardCount: Parser<number | "auto"> = (raw) => {
+  if (raw === "auto") return "auto";
+  return int(1, 10_000)(raw);
+};
+
 function decimal(min: number, max: number): Parser<number> {
   return (raw) => {
     const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
@@ -150,11 +206,22 @@ const FIELDS = {
   composeCooldownSeconds: { env: "COMPOSE_COOLDOWN_SECONDS", parse: int(0, 3600), fallback: 10 },
   maxAttachmentBytes: { env: "MAX_ATTACHMENT_BYTES", parse: int(1), fallback: 1_048_576 },
   maxSeedNotes: { env: "MAX_SEED_NOTES", parse: int(1), fallback: 2000 },
+  maxSeedBars: { env: "MAX_SEED_BARS", parse: int(1, 5000), fallback: 128 },
+  maxConcurrentDownloads: { env: "MAX_CONCURRENT_DOWNLOADS", parse: int(1, 64), fallback: 4 },
+  composeMaxQueue: { env: "COMPOSE_MAX_QUEUE", parse: int(0, 10_000), fallback: 50 },
+  composeWorkerHeapMb: { env: "COMPOSE_WORKER_HEAP_MB", parse: int(64, 16_384), fallback: 512 },
   corpusDir: { env: "CORPUS_DIR", parse: dir, fallback: "../shared/corpus" },
   retrainSteps: { env: "RETRAIN_STEPS", parse: int(1, 100_000), fallback: 200 },
   retrainToleranceBits: { env: "RETRAIN_TOLERANCE_BITS", parse: decimal(0, 10), fallback: 0.02 },
   retrainBatchSize: { env: "RETRAIN_BATCH_SIZE", parse: int(1, 1024), fallback: 32 },
   retrainSeqLen: { env: "RETRAIN_SEQ_LEN", parse: int(8, 1024), fallback: 128 },
+  redisUrl: { env: "REDIS_URL", parse: redisUrl, fallback: undefined },
+  redisPrefix: { env: "REDIS_PREFIX", parse: keyPrefix, fallback: "tunesmith" },
+  jobLockMs: { env: "JOB_LOCK_MS", parse: int(500, 600_000), fallback: 30_000 },
+  workerJobs: { env: "WORKER_JOBS", parse: workerJobs, fallback: WORKER_JOBS },
+  modelPollSeconds: { env: "MODEL_POLL_SECONDS", parse: int(0, 3600), fallback: 5 },
+  // Not SHARD_COUNT: discord.js's Client reads that variable itself (as a number) in every process.
+  totalShards: { env: "TOTAL_SHARDS", parse: shardCount, fallback: "auto" },
 } satisfies { readonly [K in keyof Config]: Field<Config[K]> };
 
 /** Paths are resolved even when defaulted, so callers always get absolute paths. */
@@ -170,6 +237,7 @@ function describe(name: string, value: string, token: string | undefined): strin
   // A value that contains the token (e.g. pasted into the wrong variable) is never echoed.
   if (token !== undefined && value.includes(token))
     return `${name} (value hidden: it contains DISCORD_TOKEN)`;
+  if (name === FIELDS.redisUrl.env) return `${name} (value hidden: it may hold a password)`;
   const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
   return `${name}=${JSON.stringify(shown)}`;
 }
@@ -223,5 +291,29 @@ export function config(): Config {
 export function knownSecrets(): string[] {
   loadEnvFile();
   const token = read(process.env, FIELDS.discordToken.env);
-  return token === undefined ? [] : [token];
+  const secrets = token === undefined ? [] : [token];
+  const redis = redisPassword(read(process.env, FIELDS.redisUrl.env));
+  if (redis !== undefined) secrets.push(redis);
+  return secrets;
+}
+
+/** The password in a redis:// URL (also percent-decoded), if it has one. */
+export function redisPassword(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password === "" ? undefined : decodeURIComponent(password);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Redis URL fit for a log line: host, port and database, never the credentials. */
+export function redisLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    return "(unparseable Redis URL)";
+  }
 }

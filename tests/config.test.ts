@@ -32,11 +32,21 @@ describe("loadConfig", () => {
       composeCooldownSeconds: 10,
       maxAttachmentBytes: 1_048_576,
       maxSeedNotes: 2000,
+      maxSeedBars: 128,
+      maxConcurrentDownloads: 4,
+      composeMaxQueue: 50,
+      composeWorkerHeapMb: 512,
       corpusDir: path.resolve("../shared/corpus"),
       retrainSteps: 200,
       retrainToleranceBits: 0.02,
       retrainBatchSize: 32,
       retrainSeqLen: 128,
+      redisUrl: undefined,
+      redisPrefix: "tunesmith",
+      jobLockMs: 30_000,
+      workerJobs: ["compose", "retrain"],
+      modelPollSeconds: 5,
+      totalShards: "auto",
     });
   });
 
@@ -67,6 +77,10 @@ describe("loadConfig", () => {
       COMPOSE_CONCURRENCY: "16",
       MAX_ATTACHMENT_BYTES: "4096",
       MAX_SEED_NOTES: "50",
+      MAX_SEED_BARS: "32",
+      MAX_CONCURRENT_DOWNLOADS: "2",
+      COMPOSE_MAX_QUEUE: "0",
+      COMPOSE_WORKER_HEAP_MB: "256",
       CORPUS_DIR: "/srv/corpus",
       RETRAIN_STEPS: "300",
       RETRAIN_TOLERANCE_BITS: "0.05",
@@ -85,6 +99,10 @@ describe("loadConfig", () => {
     expect(cfg.composeConcurrency).toBe(16);
     expect(cfg.maxAttachmentBytes).toBe(4096);
     expect(cfg.maxSeedNotes).toBe(50);
+    expect(cfg.maxSeedBars).toBe(32);
+    expect(cfg.maxConcurrentDownloads).toBe(2);
+    expect(cfg.composeMaxQueue).toBe(0);
+    expect(cfg.composeWorkerHeapMb).toBe(256);
     expect(cfg.corpusDir).toBe("/srv/corpus");
     expect(cfg.retrainSteps).toBe(300);
     expect(cfg.retrainToleranceBits).toBe(0.05);
@@ -126,6 +144,10 @@ describe("loadConfig", () => {
     ["COMPOSE_CONCURRENCY", "2.5", 'COMPOSE_CONCURRENCY="2.5" is not an integer from 1 to 16'],
     ["MAX_ATTACHMENT_BYTES", "1e6", 'MAX_ATTACHMENT_BYTES="1e6" is not an integer >= 1'],
     ["MAX_SEED_NOTES", "-5", 'MAX_SEED_NOTES="-5" is not an integer >= 1'],
+    ["MAX_SEED_BARS", "0", 'MAX_SEED_BARS="0" is not an integer from 1 to 5000'],
+    ["MAX_CONCURRENT_DOWNLOADS", "0", 'MAX_CONCURRENT_DOWNLOADS="0" is not an integer from 1 to 64'],
+    ["COMPOSE_MAX_QUEUE", "lots", 'COMPOSE_MAX_QUEUE="lots" is not an integer from 0 to 10000'],
+    ["COMPOSE_WORKER_HEAP_MB", "16", 'COMPOSE_WORKER_HEAP_MB="16" is not an integer from 64 to 16384'],
     ["RETRAIN_STEPS", "0", 'RETRAIN_STEPS="0" is not an integer from 1 to 100000'],
     ["RETRAIN_TOLERANCE_BITS", "-1", 'RETRAIN_TOLERANCE_BITS="-1" is not a number from 0 to 10'],
     ["RETRAIN_TOLERANCE_BITS", "lots", 'RETRAIN_TOLERANCE_BITS="lots" is not a number from 0 to 10'],

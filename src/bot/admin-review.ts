@@ -87,6 +87,7 @@ async function previewFiles(
     const tune = readTune(submission.fileName, submission.original, {
       maxBytes: Number.POSITIVE_INFINITY,
       maxNotes: bot.settings.maxSeedNotes,
+      maxBars: bot.settings.maxSeedBars,
     });
     const renderings: Renderings = await bot.composer.render(tune, { instrument: "piano" }).result;
     return {

@@ -32,18 +32,23 @@ export function queuedMessage(ahead: number): string {
 export async function composeIntoReply(bot: BotContext, job: Composition): Promise<void> {
   const { interaction, request } = job;
   const deadline = deadlineOf(interaction, bot);
-  const submitted = bot.composer.submit(request);
-  bot.log.debug({ interaction: interaction.id, position: submitted.position }, "composition submitted");
-  if (submitted.position > 0) {
+  // Keyed by the interaction: with a shared queue, a request that arrives twice is composed once.
+  const submitted = bot.composer.submit(request, { key: interaction.id });
+  // It may fail (a shutdown refusing the queue) while the queue message is being sent: that
+  // must not count as unhandled, it is awaited below.
+  submitted.result.catch(() => {});
+  const position = await submitted.position;
+  bot.log.debug({ interaction: interaction.id, position }, "composition submitted");
+  if (position > 0) {
     // Everyone running plus those queued before this one.
-    const ahead = bot.composer.running + submitted.position - 1;
+    const ahead = bot.composer.running + position - 1;
     await editIfInTime(interaction, queuedMessage(ahead), deadline, bot.log).catch((error: unknown) => {
       bot.log.warn({ err: error, interaction: interaction.id }, "could not show the queue position");
     });
   }
   const result = await beforeDeadline(submitted.result, deadline);
   if (result === TIMED_OUT) {
-    submitted.result.catch(() => {}); // finishes later, unseen
+    // It finishes later, unseen.
     throw new UserFacingError(
       "Sorry, the composer was too busy and your tune wasn't ready in time. Please try again in a little while.",
       "timed-out",
@@ -80,6 +85,8 @@ export function uploadLimits(bot: BotContext, interaction: { attachmentSizeLimit
   return {
     maxBytes: Math.min(bot.settings.maxAttachmentBytes, interaction.attachmentSizeLimit),
     maxNotes: bot.settings.maxSeedNotes,
+    maxBars: bot.settings.maxSeedBars,
     timeoutMs: bot.settings.downloadTimeoutMs,
+    slots: bot.downloads,
   };
 }

@@ -6,12 +6,12 @@ import type {
 } from "discord.js";
 import type { Logger } from "pino";
 import type { ActiveModelFollower } from "../compose/active-model.js";
-import type { ModelInfo } from "../compose/composer.js";
-import type { ComposePool } from "../compose/pool.js";
+import type { JobQueue } from "../jobs/queue.js";
 import type { ModelVersions } from "../model/versions.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import type { Store } from "../store/store.js";
 import type { AdminPolicy } from "./admin-auth.js";
+import type { DownloadSlots } from "./attachments.js";
 import type { Cooldowns } from "./cooldowns.js";
 import type { Retraining } from "./retraining.js";
 
@@ -23,6 +23,8 @@ export interface BotContext {
   /** The model's vocabulary (MODEL_DIR/vocab.json), to judge submissions. */
   readonly vocabulary: Vocabulary;
   readonly cooldowns: Cooldowns;
+  /** Attachment downloads at once (MAX_CONCURRENT_DOWNLOADS). */
+  readonly downloads: DownloadSlots;
   /** The model versions on disk and which one is active. */
   readonly versions: ModelVersions;
   /** Moves the composer to the active version (after a promotion or rollback). */
@@ -32,14 +34,16 @@ export interface BotContext {
   readonly log: Logger;
 }
 
-/** The part of ComposePool handlers use (a test may stand in for it). */
-export type Composing = Pick<ComposePool, "submit" | "render" | "running" | "waiting"> & {
-  readonly model: ModelInfo;
-};
+/**
+ * The part of the job queue handlers use: the compose pool in this process, or Redis and
+ * worker processes (src/jobs). A test may stand in for it.
+ */
+export type Composing = Pick<JobQueue, "submit" | "render" | "running" | "waiting" | "model">;
 
 export interface BotSettings {
   readonly maxAttachmentBytes: number;
   readonly maxSeedNotes: number;
+  readonly maxSeedBars: number;
   /** Pause between one user's compositions; 0 turns it off. */
   readonly cooldownMs: number;
   /** How long Discord accepts edits to an interaction's reply (15 min). */

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { HTTPError, RateLimitError } from "discord.js";
 import { ComposeFailedError, PoolBusyError, PoolClosedError } from "../compose/pool.js";
 import { RequestError } from "../compose/request.js";
 import { MusicError } from "../music/errors.js";
+import { userText } from "./sanitize.js";
 
 /**
  * Errors whose message is meant for the user: what was wrong and what to do. Anything
@@ -26,13 +28,24 @@ export function newErrorId(): string {
 export function userMessage(error: unknown): string | undefined {
   if (error instanceof UserFacingError) return error.message;
   if (error instanceof RequestError)
-    return `That request doesn't work:\n${error.problems.map((p) => `• ${p}`).join("\n")}`;
+    return `That request doesn't work:\n${error.problems.map((p) => `• ${userText(p, 300)}`).join("\n")}`;
+  // These quote the user's own input (option values, a seed's fields).
   if (error instanceof ComposeFailedError && error.userFacing)
-    return `I couldn't compose that: ${error.message}`;
-  if (error instanceof MusicError) return `I couldn't use that tune: ${error.message}`;
+    return `I couldn't compose that: ${userText(error.message, 300)}`;
+  if (error instanceof MusicError) return `I couldn't use that tune: ${userText(error.message, 300)}`;
   if (error instanceof PoolBusyError) return `I'm very busy right now: ${error.message}.`;
   if (error instanceof PoolClosedError) return "I'm restarting; please try again in a minute.";
+  // Discord itself failing: a retry later may work, and there is nothing of ours to report.
+  if (error instanceof RateLimitError)
+    return "Discord is holding back my messages right now (rate limits), so I couldn't deliver that. Please try again in a few minutes.";
+  if (error instanceof HTTPError)
+    return "Discord had trouble taking my reply (its servers answered with errors). Please try again in a minute.";
   return undefined;
+}
+
+/** Discord kept refusing or failing our requests (not our bug, not the user's mistake). */
+export function isDiscordFailure(error: unknown): boolean {
+  return error instanceof RateLimitError || error instanceof HTTPError;
 }
 
 export function internalMessage(errorId: string): string {

@@ -8,8 +8,9 @@ import {
 } from "discord.js";
 import type { Logger } from "pino";
 import type { ActiveModelFollower } from "../compose/active-model.js";
+import type { RetrainRun, RetrainStart } from "../jobs/queue.js";
 import type { ModelVersions } from "../model/versions.js";
-import { RetrainBusyError, type RetrainProcess, startRetrainProcess } from "../retrain/process.js";
+import { RetrainBusyError, startRetrainProcess } from "../retrain/process.js";
 import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../retrain/protocol.js";
 import type { Store } from "../store/store.js";
 import { Deadline } from "./deadline.js";
@@ -32,6 +33,11 @@ export interface RetrainingOptions {
   /** Least time between two progress edits (Discord rate-limits message edits). */
   readonly progressEveryMs: number;
   readonly interactionLifetimeMs: number;
+  /**
+   * Starts the run: by default `npm run retrain` as a child of this process; with a job
+   * queue (REDIS_URL), a retraining job that a worker process runs (JobQueue.startRetrain).
+   */
+  readonly start?: (options: RetrainStart) => RetrainRun;
 }
 
 export interface RetrainParameters {
@@ -40,7 +46,7 @@ export interface RetrainParameters {
 }
 
 export class Retraining {
-  private current: { process: RetrainProcess; relayed: Promise<void> } | undefined;
+  private current: { process: RetrainRun; relayed: Promise<void> } | undefined;
 
   constructor(private readonly options: RetrainingOptions) {}
 
@@ -61,9 +67,10 @@ export class Retraining {
       return edits;
     };
 
-    let process: RetrainProcess;
+    let process: RetrainRun;
+    const start = this.options.start ?? startRetrainProcess;
     try {
-      process = startRetrainProcess({
+      process = start({
         store: this.options.store,
         requestedBy: interaction.user.id,
         ...(parameters.steps !== undefined ? { steps: parameters.steps } : {}),

@@ -10,7 +10,7 @@ import {
 } from "discord.js";
 import type { BotContext, Command } from "./context.js";
 import { Deadline } from "./deadline.js";
-import { internalMessage, newErrorId, UserFacingError, userMessage } from "./errors.js";
+import { internalMessage, isDiscordFailure, newErrorId, UserFacingError, userMessage } from "./errors.js";
 import { tellPrivately } from "./respond.js";
 
 /**
@@ -130,7 +130,10 @@ export class InteractionRouter {
         );
       } else {
         let text = userMessage(error);
-        if (text !== undefined) {
+        if (text !== undefined && isDiscordFailure(error)) {
+          outcome = "discord-failed";
+          log.warn({ err: error, interaction: interaction.id, command }, "Discord did not take a reply");
+        } else if (text !== undefined) {
           outcome = error instanceof UserFacingError ? error.outcome : "refused";
         } else {
           errorId = newErrorId();

@@ -3,13 +3,17 @@ import { type Client, Events } from "discord.js";
 import type { Logger } from "pino";
 import { followActiveModel } from "../compose/active-model.js";
 import { ComposePool } from "../compose/pool.js";
-import { type Config, config } from "../config.js";
+import { type Config, config, redisLocation } from "../config.js";
+import { RedisJobQueue } from "../jobs/bullmq.js";
+import { LocalJobQueue } from "../jobs/local.js";
+import type { JobQueue } from "../jobs/queue.js";
 import { getLog } from "../log.js";
 import { initBackend } from "../model/backend.js";
 import { readModelVocabulary } from "../model/model-dir.js";
 import { ModelVersions } from "../model/versions.js";
+import { retrainChildEnv } from "../retrain/process.js";
 import { openStore, type Store } from "../store/store.js";
-import { DOWNLOAD_TIMEOUT_MS } from "./attachments.js";
+import { DOWNLOAD_TIMEOUT_MS, DownloadSlots } from "./attachments.js";
 import { createClient } from "./client.js";
 import type { BotContext, BotSettings, Command } from "./context.js";
 import { Cooldowns } from "./cooldowns.js";
@@ -29,8 +33,6 @@ import { MISSING_TOKEN_HELP } from "./token-help.js";
 const SETTLE_TIMEOUT_MS = 30_000;
 /** Discord allows about five edits per 5 s on a message; progress needs far fewer. */
 const RETRAIN_PROGRESS_MS = 3_000;
-/** How often to look for a model version activated by another process (npm run retrain). */
-const MODEL_POLL_MS = 5_000;
 
 export interface StartBotOptions {
   /** Overrides on top of config() (the environment and .env). */
@@ -39,12 +41,17 @@ export interface StartBotOptions {
   readonly log?: Logger;
   /** A pool to use instead of starting one; the bot does not close it on stop(). */
   readonly pool?: ComposePool;
+  /** A job queue to use instead of the one the configuration asks for; not closed on stop(). */
+  readonly jobs?: JobQueue;
   readonly commandsDir?: string;
 }
 
 export interface RunningBot {
   readonly client: Client<true>;
-  readonly pool: ComposePool;
+  /** The compose pool in this process; none when the work goes to Redis workers (REDIS_URL). */
+  readonly pool: ComposePool | undefined;
+  /** Where compositions and retraining runs go (src/jobs). */
+  readonly jobs: JobQueue;
   readonly store: Store;
   readonly commands: ReadonlyMap<string, Command>;
   readonly router: InteractionRouter;
@@ -65,6 +72,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
   const settings: BotSettings = {
     maxAttachmentBytes: cfg.maxAttachmentBytes,
     maxSeedNotes: cfg.maxSeedNotes,
+    maxSeedBars: cfg.maxSeedBars,
     cooldownMs: cfg.composeCooldownSeconds * 1000,
     interactionLifetimeMs: INTERACTION_LIFETIME_MS,
     downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS,
@@ -81,9 +89,6 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     const store = openStore(cfg.dataDir);
     cleanup.push(() => store.close());
     log.info({ file: store.file }, "store open");
-    // A run queued or running when the bot last stopped will never finish: say so in its record.
-    for (const run of store.failStaleRuns({ queued: true }))
-      log.warn({ run: run.id }, "a retraining run from before the restart was marked failed");
     const vocabulary = readModelVocabulary(cfg.modelDir);
     const commands = await loadCommands(options.commandsDir);
     // Activating a version first loads it here to check it, so this thread needs TensorFlow too.
@@ -94,18 +99,40 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     if (active.fallbackReason)
       log.warn({ reason: active.fallbackReason }, "serving the shipped model instead");
 
-    const ownsPool = options.pool === undefined;
-    const pool =
-      options.pool ??
-      (await ComposePool.start({
+    let pool: ComposePool | undefined = options.pool;
+    let jobs: JobQueue;
+    const ownsJobs = options.jobs === undefined;
+    if (options.jobs) jobs = options.jobs;
+    else if (pool) jobs = new LocalJobQueue(pool, false);
+    else if (cfg.redisUrl) {
+      jobs = await RedisJobQueue.connect({
+        url: cfg.redisUrl,
+        prefix: cfg.redisPrefix,
+        source: { modelDir: active.dir, modelVersion: active.id },
+        log,
+      });
+    } else {
+      pool = await ComposePool.start({
         size: cfg.composeConcurrency,
         modelDir: active.dir,
         modelVersion: active.id,
         backend: cfg.tfBackend,
-      }));
-    if (ownsPool) cleanup.push(() => pool.close());
-    const follower = followActiveModel(versions, pool, {
-      pollMs: MODEL_POLL_MS,
+        maxQueue: cfg.composeMaxQueue,
+        workerHeapMb: cfg.composeWorkerHeapMb,
+      });
+      jobs = new LocalJobQueue(pool, true);
+    }
+    const queue = jobs;
+    if (ownsJobs) cleanup.push(() => queue.close());
+    // A run queued or running when the bot last stopped will never finish: say so in its record.
+    // With Redis a queued run waits for a worker, and only one whose job is gone is lost.
+    for (const run of store.failStaleRuns({ queued: !(jobs instanceof RedisJobQueue) }))
+      log.warn({ run: run.id }, "a retraining run from before the restart was marked failed");
+    if (jobs instanceof RedisJobQueue)
+      for (const id of await jobs.failLostRuns(store))
+        log.warn({ run: id }, "a queued retraining run whose job was lost was marked failed");
+    const follower = followActiveModel(versions, jobs, {
+      pollMs: cfg.modelPollSeconds * 1000,
       log: (level, fields, message) => log[level](fields, message),
     });
     cleanup.push(() => follower.stop());
@@ -114,7 +141,8 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       store,
       versions,
       follower,
-      env: childEnv(cfg),
+      env: retrainChildEnv(cfg),
+      start: (run) => queue.startRetrain(run),
       log,
       progressEveryMs: settings.retrainProgressMs,
       interactionLifetimeMs: settings.interactionLifetimeMs,
@@ -122,20 +150,23 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     cleanup.push(() => retraining.stop());
     log.info(
       {
-        model: pool.model.name,
-        version: pool.model.version,
-        backend: pool.model.backend,
-        workers: cfg.composeConcurrency,
+        model: jobs.model.name,
+        version: jobs.model.version,
+        backend: jobs.model.backend,
+        ...(jobs.kind === "redis" && cfg.redisUrl
+          ? { queue: redisLocation(cfg.redisUrl), prefix: cfg.redisPrefix }
+          : { workers: cfg.composeConcurrency }),
       },
       "composer ready",
     );
 
     const bot: BotContext = {
       settings,
-      composer: pool,
+      composer: jobs,
       store,
       vocabulary,
       cooldowns: new Cooldowns(settings.cooldownMs),
+      downloads: new DownloadSlots(cfg.maxConcurrentDownloads),
       versions,
       follower,
       retraining,
@@ -152,7 +183,12 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     await client.login(cfg.discordToken);
     const [readyClient] = await ready;
     log.info(
-      { user: readyClient.user.tag, guilds: readyClient.guilds.cache.size, commands: [...commands.keys()] },
+      {
+        user: readyClient.user.tag,
+        guilds: readyClient.guilds.cache.size,
+        commands: [...commands.keys()],
+        ...(readyClient.shard ? { shards: readyClient.shard.ids, of: readyClient.shard.count } : {}),
+      },
       "connected to Discord",
     );
 
@@ -164,7 +200,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
         follower.stop();
         // A retraining run is cancelled (recorded as such; nothing is activated) rather than orphaned.
         await retraining.stop();
-        if (ownsPool) await pool.close();
+        if (ownsJobs) await jobs.close();
         if (!(await router.settle(SETTLE_TIMEOUT_MS)))
           log.warn({ inFlight: router.busy }, "stopping with interactions still running");
         await client.destroy();
@@ -173,26 +209,11 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       })();
       return stopping;
     };
-    return { client: readyClient, pool, store, commands, router, stop };
+    return { client: readyClient, pool, jobs, store, commands, router, stop };
   } catch (error) {
     await undo();
     throw error;
   }
-}
-
-/** The retraining child uses the bot's settings, whether they came from the environment or the caller. */
-function childEnv(cfg: Config): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    DATA_DIR: cfg.dataDir,
-    MODEL_DIR: cfg.modelDir,
-    CORPUS_DIR: cfg.corpusDir,
-    TF_BACKEND: cfg.tfBackend,
-    RETRAIN_STEPS: String(cfg.retrainSteps),
-    RETRAIN_TOLERANCE_BITS: String(cfg.retrainToleranceBits),
-    RETRAIN_BATCH_SIZE: String(cfg.retrainBatchSize),
-    RETRAIN_SEQ_LEN: String(cfg.retrainSeqLen),
-  };
 }
 
 /** Gateway trouble is normal (discord.js reconnects and resumes); it is logged, not fatal. */

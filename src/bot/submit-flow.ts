@@ -5,13 +5,12 @@ import {
   EmbedBuilder,
 } from "discord.js";
 import type { Tune } from "../music/tune.js";
-import { renderScore } from "../render/score.js";
 import { sentence } from "./attachments.js";
 import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
 import { UserFacingError } from "./errors.js";
 import { editIfInTime } from "./respond.js";
-import { userText } from "./sanitize.js";
+import { codeName, userText } from "./sanitize.js";
 import { prepareTrainingTune } from "./submission.js";
 
 /**
@@ -31,8 +30,15 @@ export interface Offer {
 /** Longest title shown back (a user wrote it). */
 const TITLE_MAX = 100;
 
-/** Engraving is synchronous: a very long tune would hold up every other interaction. */
+/** A preview of a longer tune is not worth a composer thread's time. */
 const PREVIEW_MAX_NOTES = 600;
+
+/**
+ * The preview is engraved on the composer's threads (engraving 200 notes takes ~0.1 s of
+ * CPU, which would stall every other interaction on this thread); a busy composer does
+ * not hold up the confirmation longer than this.
+ */
+const PREVIEW_WAIT_MS = 10_000;
 
 export async function submitForTraining(bot: BotContext, offer: Offer): Promise<void> {
   const { interaction, tune } = offer;
@@ -41,7 +47,9 @@ export async function submitForTraining(bot: BotContext, offer: Offer): Promise<
     training = prepareTrainingTune(tune, bot.vocabulary);
   } catch (e) {
     if (e instanceof UserFacingError)
-      throw new UserFacingError(`I can't accept \`${offer.fileName}\` for training: ${sentence(e.message)}`);
+      throw new UserFacingError(
+        `I can't accept ${codeName(offer.fileName)} for training: ${sentence(e.message)}`,
+      );
     throw e;
   }
   const title = offer.title?.trim() || tune.title.trim() || "Untitled";
@@ -91,14 +99,31 @@ export async function submitForTraining(bot: BotContext, offer: Offer): Promise<
       value: `It will be learned ${Math.abs(training.octaveShift)} octave(s) ${training.octaveShift > 0 ? "higher" : "lower"}, in the range the model knows.`,
     });
   const files: AttachmentBuilder[] = [];
-  const noteCount = tune.elements.filter((e) => e.kind === "note").length;
-  if (noteCount <= PREVIEW_MAX_NOTES) {
-    try {
-      files.push(new AttachmentBuilder(Buffer.from(renderScore(tune).png), { name: "preview.png" }));
-      embed.setImage("attachment://preview.png");
-    } catch (error) {
-      bot.log.warn({ err: error, submission: submission.id }, "could not engrave the submission's preview");
-    }
+  const png = await preview(bot, tune, submission.id);
+  if (png) {
+    files.push(new AttachmentBuilder(Buffer.from(png), { name: "preview.png" }));
+    embed.setImage("attachment://preview.png");
   }
   await editIfInTime(interaction, { embeds: [embed], files }, deadline, bot.log);
+}
+
+/** The engraved score, or undefined when the tune is too long, the composer too busy or it failed. */
+async function preview(bot: BotContext, tune: Tune, submission: number): Promise<Uint8Array | undefined> {
+  if (tune.elements.filter((e) => e.kind === "note").length > PREVIEW_MAX_NOTES) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const rendering = bot.composer.render(tune, { instrument: "piano", audio: false });
+    rendering.result.catch(() => {}); // may finish after we stopped waiting
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), PREVIEW_WAIT_MS);
+    });
+    const rendered = await Promise.race([rendering.result, late]);
+    if (!rendered) bot.log.warn({ submission }, "the submission's preview was not ready in time");
+    return rendered?.png;
+  } catch (error) {
+    bot.log.warn({ err: error, submission }, "could not engrave the submission's preview");
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }

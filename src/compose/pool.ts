@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 import type { Tune } from "../music/tune.js";
 import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
 import type { Renderings, RenderOptions } from "./renderings.js";
@@ -16,6 +16,11 @@ export interface PoolOptions extends WorkerSetup {
   readonly size: number;
   /** Most requests waiting (not running); more are refused with PoolBusyError. */
   readonly maxQueue?: number;
+  /**
+   * Heap limit of each worker (MB). A request that runs away with memory then ends its own
+   * worker (ERR_WORKER_OUT_OF_MEMORY), which is replaced, instead of the whole bot.
+   */
+  readonly workerHeapMb?: number;
 }
 
 export interface Submitted<T = ComposeResult> {
@@ -34,6 +39,9 @@ export class ComposeFailedError extends Error {
     super(message);
   }
 }
+
+/** Requests that may wait for a worker when none is given (COMPOSE_MAX_QUEUE). */
+export const DEFAULT_MAX_QUEUE = 50;
 
 export class PoolBusyError extends Error {}
 export class PoolClosedError extends Error {}
@@ -78,6 +86,7 @@ export class ComposePool {
   private source: ModelSource;
   private current: ModelInfo;
   private pendingReload: PendingReload | undefined;
+  private replacements = 0;
 
   private constructor(
     private readonly slots: Slot[],
@@ -134,6 +143,20 @@ export class ComposePool {
     return this.slots.filter((s) => s.job).length;
   }
 
+  /** Workers with a model loaded, able to take work (busy or not): `size` unless one is starting. */
+  get readyWorkers(): number {
+    return this.slots.filter((s) => s.ready).length;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Workers that died (a crash, running out of memory) and were replaced. */
+  get replaced(): number {
+    return this.replacements;
+  }
+
   get waiting(): number {
     return this.queue.length;
   }
@@ -150,7 +173,7 @@ export class ComposePool {
   private enqueue<T>(task: Task): Submitted<T> {
     if (this.closing) throw new PoolClosedError("the composer is shutting down");
     const free = this.slots.some((s) => s.ready && !s.job);
-    if (!free && this.queue.length >= (this.options.maxQueue ?? 50))
+    if (!free && this.queue.length >= (this.options.maxQueue ?? DEFAULT_MAX_QUEUE))
       throw new PoolBusyError(`${this.queue.length} tunes are already waiting; try again in a minute`);
     let job!: Job;
     const result = new Promise<T>((resolve, reject) => {
@@ -172,7 +195,11 @@ export class ComposePool {
           new Promise<void>((resolve) => {
             const stop = () => void slot.worker.terminate().then(() => resolve());
             if (!slot.job) stop();
-            else slot.worker.once("message", () => setImmediate(stop));
+            else {
+              slot.worker.once("message", () => setImmediate(stop));
+              // A worker that dies on its last job sends nothing more.
+              slot.worker.once("exit", () => resolve());
+            }
           }),
       ),
     );
@@ -244,19 +271,14 @@ export class ComposePool {
       this.dispatch();
     });
     worker.once("exit", () => {
-      slot.job?.reject(
-        new ComposeFailedError(
-          `the composer stopped unexpectedly (${crash?.message ?? "exited"})`,
-          undefined,
-          false,
-        ),
-      );
+      slot.job?.reject(crashError(crash));
       slot.job = undefined;
       if (this.closing) return;
       // Replace the lost worker; its slot takes work again once the model is loaded.
       slot.ready = false;
       slot.source = this.source;
       slot.worker = spawn(this.options, this.source);
+      this.replacements++;
       this.watch(slot);
       waitReady(slot.worker).then(
         (model) => {
@@ -280,11 +302,33 @@ export class ComposePool {
 function spawn(options: PoolOptions, source: ModelSource): Worker {
   const entry = new URL("./worker.ts", import.meta.url).href;
   const setup: WorkerSetup = { ...source, backend: options.backend };
-  return new Worker(WORKER_BOOT, { eval: true, workerData: { entry, ...setup } });
+  const resourceLimits: ResourceLimits | undefined = options.workerHeapMb
+    ? { maxOldGenerationSizeMb: options.workerHeapMb }
+    : undefined;
+  return new Worker(WORKER_BOOT, {
+    eval: true,
+    workerData: { entry, ...setup },
+    ...(resourceLimits ? { resourceLimits } : {}),
+  });
 }
 
 function describe(source: ModelSource): string {
   return source.modelVersion ? `model version ${source.modelVersion}` : source.modelDir;
+}
+
+/** What the job a worker died with is told; running out of memory is the request's doing. */
+function crashError(crash: Error | undefined): ComposeFailedError {
+  if ((crash as NodeJS.ErrnoException | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY")
+    return new ComposeFailedError(
+      "it needed more memory than one tune may use. Try a shorter seed or fewer bars",
+      "out-of-memory",
+      true,
+    );
+  return new ComposeFailedError(
+    `the composer stopped unexpectedly (${crash?.message ?? "exited"})`,
+    undefined,
+    false,
+  );
 }
 
 function toError(e: SerializedError): ComposeFailedError {

@@ -87,21 +87,28 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   },
 ];
 
-/** Applies the migrations the database has not seen yet; refuses a database from a newer version. */
+/**
+ * Applies the migrations the database has not seen yet; refuses a database from a newer version.
+ * Several processes may open a new database at once (shards, workers): each step re-reads the
+ * version inside an IMMEDIATE transaction, so a step is applied once, by whoever gets the lock.
+ */
 export function migrate(db: Database): number {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(
+  const version = () => db.pragma("user_version", { simple: true }) as number;
+  const tooNew = (current: number) =>
+    new Error(
       `the database is at schema version ${current}, newer than this code knows (${MIGRATIONS.length}); upgrade Tunesmith`,
     );
-  }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    const step = MIGRATIONS[version] as (db: Database) => void;
-    db.transaction(() => {
-      step(db);
-      // PRAGMA takes no bound parameters; the value is a loop counter, not input.
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+  if (version() > MIGRATIONS.length) throw tooNew(version());
+  const next = db.transaction((): boolean => {
+    const current = version();
+    if (current > MIGRATIONS.length) throw tooNew(current);
+    if (current === MIGRATIONS.length) return false;
+    const step = MIGRATIONS[current] as (db: Database) => void;
+    step(db);
+    // PRAGMA takes no bound parameters; the value is a counter, not input.
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  while (next.immediate()) {}
   return MIGRATIONS.length;
 }

@@ -121,10 +121,10 @@ export function openStore(dir: string): Store {
   const file = path.join(dir, DB_FILE);
   const db = new BetterSqlite3(file);
   try {
+    // Another process (an admin script, another shard, a worker) may hold the write lock briefly.
+    db.pragma("busy_timeout = 5000");
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
-    // Another process (an admin script) may hold the write lock briefly.
-    db.pragma("busy_timeout = 5000");
     migrate(db);
   } catch (e) {
     db.close();

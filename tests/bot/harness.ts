@@ -50,6 +50,8 @@ export interface HarnessOptions {
   /** More configuration on top of the harness's (e.g. admins, corpus); may read the emulator's ids. */
   readonly config?: StartBotOptions["config"] | ((emulator: DiscordEmulator) => StartBotOptions["config"]);
   readonly emulator?: EmulatorOptions;
+  /** Heap limit of each pool worker (MB), as COMPOSE_WORKER_HEAP_MB sets it for the bot. */
+  readonly workerHeapMb?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -62,10 +64,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     modelDir,
     modelVersion: VERSION_ZERO,
     backend: "wasm",
+    ...(options.workerHeapMb ? { workerHeapMb: options.workerHeapMb } : {}),
   });
   const logs: LogLine[] = [];
+  // The bot's logger knows its token, as it does when the token comes from the environment.
   const log = createLogger({
     level: "debug",
+    secrets: [emulator.botToken],
     destination: new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line) as LogLine);

@@ -20,6 +20,7 @@ import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
   ApplicationIntegrationType,
+  ChannelType,
   ComponentType,
   type GuildMemberFlags,
   InteractionContextType,
@@ -53,6 +54,11 @@ export interface InteractionContextOptions {
   appPermissions?: bigint;
   /** Max upload size for responses (`interaction.attachmentSizeLimit`). */
   attachmentSizeLimit?: number;
+  /**
+   * In the user's direct messages with the bot instead of the guild: no `guild_id` and no
+   * `member`, only `user`, a DM channel and context BotDM (roles and permissions ignored).
+   */
+  dm?: boolean;
 }
 
 /** Explicitly typed option value, for when the command is not registered or the type is ambiguous. */
@@ -128,11 +134,11 @@ export class PayloadBuilder {
         id,
         name,
         type: ApplicationCommandType.ChatInput,
-        guild_id: this.world.guildId,
+        ...(ctx.dm ? {} : { guild_id: this.world.guildId }),
         options: wrapSubcommands(path, leaf),
         ...(Object.keys(resolved).length ? { resolved } : {}),
       },
-    };
+    } as APIChatInputApplicationCommandGuildInteraction;
   }
 
   /** The option named `focused` carries what the user has typed so far (always a string, like Discord). */
@@ -214,8 +220,48 @@ export class PayloadBuilder {
     };
   }
 
-  /** Fields every guild interaction carries. */
+  /** Fields every guild interaction carries (or, with `ctx.dm`, a DM interaction: typed as guild for the callers). */
   private base<T extends InteractionType>(ids: Ids, type: T, ctx: InteractionContextOptions) {
+    if (ctx.dm) return this.dmBase(ids, type, ctx) as unknown as ReturnType<typeof this.guildBase<T>>;
+    return this.guildBase(ids, type, ctx);
+  }
+
+  /** As Discord sends an interaction from the user's DM with the bot. */
+  private dmBase<T extends InteractionType>(ids: Ids, type: T, ctx: InteractionContextOptions) {
+    const { user } = this.member(ctx.user ?? {});
+    const channelId = ctx.channelId ?? this.dmChannelId(user.id);
+    return {
+      id: ids.id,
+      application_id: this.world.applicationId,
+      type,
+      token: ids.token,
+      version: 1 as const,
+      channel: { id: channelId, type: ChannelType.DM, last_message_id: null, recipients: [user], flags: 0 },
+      channel_id: channelId,
+      user,
+      app_permissions: (ctx.appPermissions ?? DEFAULT_APP_PERMISSIONS).toString(),
+      locale: (ctx.locale ?? "en-US") as Locale,
+      entitlements: [],
+      // A guild-installed app in its bot DM: the owner is "0" (Discord's docs).
+      authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: "0" },
+      context: InteractionContextType.BotDM,
+      attachment_size_limit: ctx.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT,
+    };
+  }
+
+  readonly #dmChannels = new Map<string, string>();
+
+  /** One DM channel per user, as on Discord. */
+  private dmChannelId(userId: string): string {
+    let id = this.#dmChannels.get(userId);
+    if (!id) {
+      id = this.world.ids.next();
+      this.#dmChannels.set(userId, id);
+    }
+    return id;
+  }
+
+  private guildBase<T extends InteractionType>(ids: Ids, type: T, ctx: InteractionContextOptions) {
     const channel = this.world.channel(ctx.channelId ?? this.world.defaultChannel.id);
     if (!channel) throw new Error(`unknown channel ${ctx.channelId}`);
     const member = this.member(ctx.user ?? {});

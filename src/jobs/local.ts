@@ -1,0 +1,62 @@
+import type { ComposeResult, ModelInfo } from "../compose/composer.js";
+import type { ComposePool, Submitted } from "../compose/pool.js";
+import type { Renderings, RenderOptions } from "../compose/renderings.js";
+import type { ComposeRequest } from "../compose/request.js";
+import type { ModelSource } from "../compose/worker.js";
+import type { Tune } from "../music/tune.js";
+import { startRetrainProcess } from "../retrain/process.js";
+import type { JobQueue, Queued, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
+
+/**
+ * The embedded default: the bot's own compose pool (worker threads) and a retraining child
+ * process, exactly as without a job queue. No external service.
+ */
+export class LocalJobQueue implements JobQueue {
+  readonly kind = "local";
+
+  constructor(
+    readonly pool: ComposePool,
+    /** Whether close() closes the pool (false when the caller lent it). */
+    private readonly ownsPool: boolean,
+  ) {}
+
+  get model(): ModelInfo {
+    return this.pool.model;
+  }
+
+  get running(): number {
+    return this.pool.running;
+  }
+
+  get waiting(): number {
+    return this.pool.waiting;
+  }
+
+  submit(request: ComposeRequest, options: SubmitOptions = {}): Queued<ComposeResult> {
+    // The key only matters to a shared queue: here a request can only be submitted by its own interaction.
+    const { key: _key, ...composeOptions } = options;
+    return queued(() => this.pool.submit(request, composeOptions));
+  }
+
+  render(tune: Tune, options: RenderOptions): Queued<Renderings> {
+    return queued(() => this.pool.render(tune, options));
+  }
+
+  reload(source: ModelSource): Promise<ModelInfo> {
+    return this.pool.reload(source);
+  }
+
+  startRetrain(options: RetrainStart): RetrainRun {
+    return startRetrainProcess(options);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.close();
+  }
+}
+
+/** The pool's answer as promises; a refusal (busy, closing) is thrown at once, as the pool does. */
+function queued<T>(submit: () => Submitted<T>): Queued<T> {
+  const submitted = submit();
+  return { position: Promise.resolve(submitted.position), result: submitted.result };
+}
