@@ -7,6 +7,7 @@
  *   npm run bench -- compose [--runs=20]
  *   npm run bench -- sizes [--steps=400] [--sizes=1x256,2x256,1x512,2x384]
  *   npm run bench -- load [--users=50] [--workers=2] [--bars=16] [--spread=3]
+ *   npm run bench -- load --redis [...]      = load-scale: 1 vs 2 worker processes on Redis
  *   npm run bench -- load-scale [--requests=40] [--workers=1,2] [--concurrency=1] [--bars=16]
  */
 const suites: Record<string, () => Promise<unknown>> = {
@@ -19,7 +20,9 @@ const suites: Record<string, () => Promise<unknown>> = {
   "load-scale": () => import("./load-scale.js"),
 };
 
-const name = process.argv[2] ?? "";
+// `load --redis` is the scale-out comparison: the same load, served by worker processes.
+const name =
+  process.argv[2] === "load" && process.argv.includes("--redis") ? "load-scale" : (process.argv[2] ?? "");
 const run = suites[name];
 if (!run) {
   console.error(`usage: npm run bench -- <${Object.keys(suites).join("|")}> [options]`);

@@ -35,6 +35,8 @@ const { values } = parseArgs({
     bars: { type: "string", default: "16" },
     "redis-url": { type: "string" },
     "no-local": { type: "boolean", default: false },
+    // Present when started as `npm run bench -- load --redis`.
+    redis: { type: "boolean", default: false },
   },
 });
 const requests = Number(values.requests);
