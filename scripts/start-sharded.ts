@@ -9,17 +9,10 @@
 import { parseArgs } from "node:util";
 import { createSharded } from "../src/bot/shards.js";
 import { MISSING_TOKEN_HELP } from "../src/bot/token-help.js";
-import { ConfigError, config } from "../src/config.js";
+import { configOrExit, exitOnSignals } from "../src/lifecycle.js";
 import { getLog } from "../src/log.js";
 
-let cfg: ReturnType<typeof config>;
-try {
-  cfg = config();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const cfg = configOrExit();
 if (!cfg.discordToken) {
   console.error(MISSING_TOKEN_HELP);
   process.exit(1);
@@ -32,36 +25,17 @@ if (spawnDelay !== undefined && !(Number.isInteger(spawnDelay) && spawnDelay >= 
 }
 
 const log = getLog();
-let signalled = false;
-let sharded: Awaited<ReturnType<typeof createSharded>> | undefined;
-const shutdown = (signal: NodeJS.Signals) => {
-  if (signalled) {
-    log.warn({ signal }, "second signal: exiting without waiting");
-    process.exit(1);
-  }
-  signalled = true;
-  log.info({ signal }, "shutting down every shard");
-  if (!sharded) process.exit(1);
-  sharded.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      log.error({ err: error }, "shutdown failed");
-      process.exit(1);
-    },
-  );
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+const starting = createSharded({
+  config: cfg,
+  log,
+  ...(spawnDelay !== undefined ? { spawnDelayMs: spawnDelay } : {}),
+});
+exitOnSignals(log, async () => (await starting).stop(), "shutting down every shard");
 
 try {
-  sharded = await createSharded({
-    config: cfg,
-    log,
-    ...(spawnDelay !== undefined ? { spawnDelayMs: spawnDelay } : {}),
-  });
-  await sharded.spawn();
+  await (await starting).spawn();
 } catch (error) {
   log.fatal({ err: error }, "the shards could not start");
-  await sharded?.stop();
+  await starting.then((sharded) => sharded.stop()).catch(() => {});
   process.exit(1);
 }

@@ -34,8 +34,7 @@ export async function nextReviewMessage(
   bot: BotContext,
   preface?: string,
 ): Promise<InteractionEditReplyOptions> {
-  const pending = bot.store.listSubmissions("pending");
-  const submission = pending[0];
+  const submission = bot.store.nextPending();
   const lead = preface ? `${preface}\n` : "";
   if (!submission) {
     return {
@@ -54,7 +53,7 @@ export async function nextReviewMessage(
       { name: "Sent", value: `<t:${Math.floor(Date.parse(submission.createdAt) / 1000)}:R>`, inline: true },
       { name: "File", value: userText(submission.fileName, 80) || "?", inline: true },
     )
-    .setFooter({ text: `${pending.length} waiting for review` });
+    .setFooter({ text: `${bot.store.countSubmissions("pending")} waiting for review` });
   if (submission.notes) embed.setDescription(userText(submission.notes, 500));
   const { files, problem } = await previewFiles(bot, submission);
   if (files.some((f) => f.name === "preview.png")) embed.setImage("attachment://preview.png");

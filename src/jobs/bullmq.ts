@@ -10,7 +10,7 @@ import type { ComposeRequest } from "../compose/request.js";
 import type { ModelSource } from "../compose/worker.js";
 import { redisLocation } from "../config.js";
 import type { Tune } from "../music/tune.js";
-import { RetrainBusyError } from "../retrain/process.js";
+import { RetrainBusyError, recordFailure } from "../retrain/process.js";
 import { isRetrainMessage, type RetrainSummary } from "../retrain/protocol.js";
 import type { Store } from "../store/store.js";
 import {
@@ -217,7 +217,7 @@ export class RedisJobQueue implements JobQueue {
         });
         return (await Promise.race([job.waitUntilFinished(this.retrainEvents), abandoned])) as RetrainSummary;
       } catch (error) {
-        return failedRun(store, run.id, `the retraining job failed: ${(error as Error).message}`);
+        return recordFailure(store, run.id, `the retraining job failed: ${(error as Error).message}`);
       } finally {
         this.retrainEvents.off("progress", onProgress);
       }
@@ -251,7 +251,7 @@ export class RedisJobQueue implements JobQueue {
       if (run.status !== "queued") continue;
       const job = await this.retrain.getJob(`retrain-${run.id}`);
       if (job) continue;
-      failedRun(store, run.id, "its job is not in the queue (lost while the bot was down)");
+      recordFailure(store, run.id, "its job is not in the queue (lost while the bot was down)");
       lost.push(run.id);
     }
     return lost;
@@ -349,29 +349,4 @@ export class RedisJobQueue implements JobQueue {
     const index = waiting.indexOf(jobId);
     return index < 0 ? 0 : index + 1;
   }
-}
-
-/** Records a run as failed (unless it already ended) and returns its summary. */
-function failedRun(store: Store, runId: number, error: string): RetrainSummary {
-  const row = store.getRun(runId);
-  if (row?.result && row.status !== "queued" && row.status !== "running") return row.result;
-  const summary: RetrainSummary = {
-    runId,
-    status: "failed",
-    promoted: false,
-    dryRun: false,
-    versionId: null,
-    parent: null,
-    reasons: [error],
-    old: null,
-    new: null,
-    toleranceBits: Number.NaN,
-    submissions: { train: [], heldOut: [] },
-    steps: 0,
-    seconds: 0,
-    error,
-  };
-  store.appendRunLog(runId, error);
-  store.finishRun(runId, "failed", summary);
-  return store.getRun(runId)?.result ?? summary;
 }

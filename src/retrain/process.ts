@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import { isRetrainMessage, type RetrainMessage, type RetrainSummary } from "./protocol.js";
+import { failedSummary, isRetrainMessage, type RetrainMessage, type RetrainSummary } from "./protocol.js";
 
 /**
  * Runs `npm run retrain` as a child process for a parent such as the bot: creates the
@@ -116,29 +116,9 @@ export function startRetrainProcess(options: RetrainProcessOptions): RetrainProc
       if (settled) return;
       settled = true;
       if (result) return resolve(result);
-      const row = store.getRun(run.id);
-      if (row?.result && row.status !== "queued" && row.status !== "running") return resolve(row.result);
       const lastLine = stderrTail.trim().split("\n").at(-1);
       const error = `the retraining process ${why} before finishing${lastLine ? ` (last output: ${lastLine})` : ""}`;
-      const summary: RetrainSummary = {
-        runId: run.id,
-        status: "failed",
-        promoted: false,
-        dryRun: options.dryRun ?? false,
-        versionId: null,
-        parent: null,
-        reasons: [error],
-        old: null,
-        new: null,
-        toleranceBits: Number.NaN,
-        submissions: { train: [], heldOut: [] },
-        steps: 0,
-        seconds: 0,
-        error,
-      };
-      store.appendRunLog(run.id, error);
-      store.finishRun(run.id, "failed", summary);
-      resolve(store.getRun(run.id)?.result ?? summary);
+      resolve(recordFailure(store, run.id, error, options.dryRun ?? false));
     };
     child.once("error", (e) => finish(`could not start (${e.message})`));
     // "close", not "exit": by then every message the child sent has been delivered.
@@ -155,4 +135,17 @@ export function startRetrainProcess(options: RetrainProcessOptions): RetrainProc
       child.kill("SIGTERM");
     },
   };
+}
+
+/**
+ * Records a run that ended without its own result (killed, crashed, lost) as failed and
+ * returns its summary; a run that did record an outcome keeps it.
+ */
+export function recordFailure(store: Store, runId: number, error: string, dryRun = false): RetrainSummary {
+  const row = store.getRun(runId);
+  if (row?.result && row.status !== "queued" && row.status !== "running") return row.result;
+  const summary = failedSummary(runId, error, { dryRun });
+  store.appendRunLog(runId, error);
+  store.finishRun(runId, "failed", summary);
+  return store.getRun(runId)?.result ?? summary;
 }

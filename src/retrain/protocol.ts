@@ -50,6 +50,30 @@ export interface RetrainSummary {
   readonly error?: string;
 }
 
+/** The summary of a run that ended in an error before it could judge a model. */
+export function failedSummary(
+  runId: number,
+  error: string,
+  details: Partial<Pick<RetrainSummary, "dryRun" | "toleranceBits" | "seconds">> = {},
+): RetrainSummary {
+  return {
+    runId,
+    status: "failed",
+    promoted: false,
+    dryRun: details.dryRun ?? false,
+    versionId: null,
+    parent: null,
+    reasons: [error],
+    old: null,
+    new: null,
+    toleranceBits: details.toleranceBits ?? Number.NaN,
+    submissions: { train: [], heldOut: [] },
+    steps: 0,
+    seconds: details.seconds ?? 0,
+    error,
+  };
+}
+
 export type RetrainMessage =
   | { readonly type: "started"; readonly runId: number; readonly pid: number }
   | ({ readonly type: "progress"; readonly runId: number } & RetrainProgress)

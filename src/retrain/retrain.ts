@@ -12,7 +12,7 @@ import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { openStore, type Store, type Submission } from "../store/store.js";
 import type { StepLoss } from "./curve.js";
 import { applyGate, type GateDecision } from "./gate.js";
-import type { RetrainProgress, RetrainSummary, SplitScores } from "./protocol.js";
+import { failedSummary, type RetrainProgress, type RetrainSummary, type SplitScores } from "./protocol.js";
 import { type Mix, mixTraining, splitSubmissions } from "./split.js";
 import { nullable, writeVersion } from "./version-writer.js";
 
@@ -148,30 +148,15 @@ async function recordedRun(store: Store, options: RetrainOptions): Promise<Retra
     options.runId ??
     store.createRun({ requestedBy: options.requestedBy ?? null, parameters: { ...(params ?? {}) } }).id;
   const startedAt = performance.now();
-  const empty: RetrainSummary = {
-    runId,
-    status: "failed",
-    promoted: false,
-    dryRun: options.dryRun ?? false,
-    versionId: null,
-    parent: null,
-    reasons: [],
-    old: null,
-    new: null,
-    toleranceBits: params?.toleranceBits ?? options.toleranceBits ?? RETRAIN_DEFAULTS.toleranceBits,
-    submissions: { train: [], heldOut: [] },
-    steps: 0,
-    seconds: 0,
-  };
+  const toleranceBits = params?.toleranceBits ?? options.toleranceBits ?? RETRAIN_DEFAULTS.toleranceBits;
   const fail = (message: string): RetrainSummary => {
     store.appendRunLog(runId, `failed: ${message}`);
     options.onLog?.(`failed: ${message}`);
-    const summary: RetrainSummary = {
-      ...empty,
-      reasons: [message],
-      error: message,
+    const summary = failedSummary(runId, message, {
+      dryRun: options.dryRun ?? false,
+      toleranceBits,
       seconds: (performance.now() - startedAt) / 1000,
-    };
+    });
     store.finishRun(runId, "failed", summary);
     return summary;
   };
@@ -202,11 +187,13 @@ async function recordedRun(store: Store, options: RetrainOptions): Promise<Retra
   };
   try {
     const outcome = await fineTuneAndJudge(store, options, params, runId, { progress, log });
+    const { passed, ...judged } = outcome;
     const summary: RetrainSummary = {
-      ...empty,
-      ...outcome,
-      status: outcome.passed ? "succeeded" : "rejected",
+      runId,
+      ...judged,
+      status: passed ? "succeeded" : "rejected",
       dryRun: params.dryRun,
+      toleranceBits,
       seconds: (performance.now() - startedAt) / 1000,
     };
     log(`finished in ${formatDuration(summary.seconds)}`);
@@ -319,9 +306,9 @@ async function fineTuneAndJudge(
 
 /** Cheap checks before loading anything: enough approved tunes, and the base corpus. */
 function checkPrerequisites(store: Store, options: RetrainOptions, params: RetrainParameters): void {
-  const approved = store.listSubmissions("approved").length;
+  const approved = store.countSubmissions("approved");
   if (approved < params.minSubmissions) {
-    const pending = store.listSubmissions("pending").length;
+    const pending = store.countSubmissions("pending");
     throw new RetrainError(
       `only ${approved} approved submission${approved === 1 ? " is" : "s are"} waiting to be trained on; ` +
         `retraining needs at least ${params.minSubmissions} (some to learn from, one held out to check the model improved). ` +

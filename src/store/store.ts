@@ -72,6 +72,8 @@ export interface Store extends TrainingRunStore, ModelVersionStore, RatingStore 
   getSubmission(id: number): Submission | undefined;
   /** The oldest pending submission. */
   nextPending(): Submission | undefined;
+  /** How many submissions have this status (without reading them). */
+  countSubmissions(status: SubmissionStatus): number;
   /** pending → approved or rejected; any other status is refused, with the reason. */
   reviewSubmission(id: number, decision: ReviewDecision, reviewer: string): ReviewResult;
   /** approved → used (other statuses are left alone); returns how many changed. */
@@ -136,6 +138,9 @@ export function openStore(dir: string): Store {
   );
   const byId = db.prepare<[number | bigint], SubmissionRow>("SELECT * FROM submissions WHERE id = ?");
   const all = db.prepare<[], SubmissionRow>("SELECT * FROM submissions ORDER BY created_at, id");
+  const countByStatus = db.prepare<[string], { n: number }>(
+    "SELECT COUNT(*) AS n FROM submissions WHERE status = ?",
+  );
   const byStatus = db.prepare<[string], SubmissionRow>(
     "SELECT * FROM submissions WHERE status = ? ORDER BY created_at, id",
   );
@@ -216,6 +221,7 @@ export function openStore(dir: string): Store {
       const row = byId.get(id);
       return row ? toSubmission(row) : undefined;
     },
+    countSubmissions: (status) => countByStatus.get(status)?.n ?? 0,
     nextPending: () => {
       const row = byStatus.get("pending");
       return row ? toSubmission(row) : undefined;

@@ -67,17 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.workerHeapMb ? { workerHeapMb: options.workerHeapMb } : {}),
   });
   const logs: LogLine[] = [];
-  // The bot's logger knows its token, as it does when the token comes from the environment.
-  const log = createLogger({
-    level: "debug",
-    secrets: [emulator.botToken],
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    }),
-  });
+  const log = capturingLogger(emulator.botToken, logs);
   const start = (settings = options.settings) =>
     startBot({
       config: {
@@ -112,12 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   // Registered the way npm run deploy-commands does it, so the emulator knows the option types.
-  await deployCommands({
-    token: emulator.botToken,
-    commands: harness.bot.commands,
-    guildId: emulator.guildId,
-    apiUrl: emulator.apiUrl,
-  });
+  await registerCommands(emulator, harness.bot.commands);
   return harness;
 }
 
@@ -181,4 +166,34 @@ export function melody(tune: Tune): string[] {
   return tune.elements.flatMap((e) =>
     e.kind === "note" ? [`${midiOf(e.pitch)}:${e.duration.n}/${e.duration.d}`] : [],
   );
+}
+
+/** Registers the commands as guild commands, the way npm run deploy-commands does, so the emulator knows the option types. */
+export async function registerCommands(
+  emulator: DiscordEmulator,
+  commands: Parameters<typeof deployCommands>[0]["commands"],
+): Promise<void> {
+  await deployCommands({
+    token: emulator.botToken,
+    commands,
+    guildId: emulator.guildId,
+    apiUrl: emulator.apiUrl,
+  });
+}
+
+/**
+ * A debug logger whose lines land, parsed, in `logs`. It knows the bot's token, as the
+ * bot's logger does when the token comes from the environment.
+ */
+export function capturingLogger(token: string, logs: LogLine[]) {
+  return createLogger({
+    level: "debug",
+    secrets: [token],
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+        done();
+      },
+    }),
+  });
 }

@@ -9,10 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deployCommands } from "../../src/bot/deploy.js";
 import { loadCommands } from "../../src/bot/loader.js";
 import { DiscordEmulator } from "../discord/emulator.js";
-import { MODEL_DIR, REPO_ROOT, tuneMessage } from "./harness.js";
+import { MODEL_DIR, REPO_ROOT, registerCommands, tuneMessage } from "./harness.js";
 
 const TSX = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const MAIN = path.join(REPO_ROOT, "src", "bot", "main.ts");
@@ -76,12 +75,7 @@ describe("npm start", () => {
         bot.stdout.map((l) => JSON.parse(l) as { msg: string }).find((l) => l.msg === msg);
       await expect.poll(() => logged("connected to Discord"), { timeout: 30_000 }).toBeDefined();
       expect(logged("composer ready")).toMatchObject({ model: "folk-2x256", backend: "wasm", workers: 1 });
-      await deployCommands({
-        token: emulator.botToken,
-        commands: await loadCommands(),
-        guildId: emulator.guildId,
-        apiUrl: emulator.apiUrl,
-      });
+      await registerCommands(emulator, await loadCommands());
 
       const run = emulator.slash("compose", { options: { bars: 8 } });
       await expect.poll(() => logged("composition submitted"), { timeout: 10_000 }).toBeDefined();

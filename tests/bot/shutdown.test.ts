@@ -8,13 +8,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployCommands } from "../../src/bot/deploy.js";
 import { type RunningBot, startBot } from "../../src/bot/start.js";
-import { createLogger } from "../../src/log.js";
 import { DiscordEmulator } from "../discord/emulator.js";
-import { type LogLine, MODEL_DIR, newUser, privateAnswer, tuneMessage } from "./harness.js";
+import {
+  capturingLogger,
+  type LogLine,
+  MODEL_DIR,
+  newUser,
+  privateAnswer,
+  registerCommands,
+  tuneMessage,
+} from "./harness.js";
 
 let emulator: DiscordEmulator;
 let bot: RunningBot;
@@ -24,16 +29,7 @@ const logs: LogLine[] = [];
 beforeAll(async () => {
   emulator = await new DiscordEmulator({ waitTimeoutMs: 30_000 }).start();
   dataDir = mkdtempSync(path.join(tmpdir(), "tunesmith-shutdown-"));
-  const log = createLogger({
-    level: "debug",
-    secrets: [emulator.botToken],
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    }),
-  });
+  const log = capturingLogger(emulator.botToken, logs);
   // No pool passed in: the bot starts and owns one, as in production.
   bot = await startBot({
     config: {
@@ -46,12 +42,7 @@ beforeAll(async () => {
     },
     log,
   });
-  await deployCommands({
-    token: emulator.botToken,
-    commands: bot.commands,
-    guildId: emulator.guildId,
-    apiUrl: emulator.apiUrl,
-  });
+  await registerCommands(emulator, bot.commands);
 }, 60_000);
 
 afterAll(async () => {

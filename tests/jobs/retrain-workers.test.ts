@@ -9,13 +9,12 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployCommands } from "../../src/bot/deploy.js";
 import { type RunningBot, startBot } from "../../src/bot/start.js";
 import { createLogger } from "../../src/log.js";
 import { initBackend } from "../../src/model/backend.js";
 import { ModelVersions, VERSION_ZERO } from "../../src/model/versions.js";
 import { openStore } from "../../src/store/store.js";
-import { field, newUser, tuneMessage } from "../bot/harness.js";
+import { field, newUser, registerCommands, tuneMessage } from "../bot/harness.js";
 import { DiscordEmulator, opt } from "../discord/emulator.js";
 import { type RedisServer, startRedis, warnIfNoRedis } from "../helpers/redis.js";
 import { approveSubmissions, type Fixture, makeFixture } from "../retrain/fixtures.js";
@@ -70,12 +69,7 @@ describe.skipIf(noRedis)("retraining on a worker process", () => {
       settings: { retrainProgressMs: 50 },
       log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });
-    await deployCommands({
-      token: emulator.botToken,
-      commands: bot.commands,
-      guildId: emulator.guildId,
-      apiUrl: emulator.apiUrl,
-    });
+    await registerCommands(emulator, bot.commands);
   }, 90_000);
 
   afterAll(async () => {

@@ -10,10 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployCommands } from "../../src/bot/deploy.js";
 import { type RunningBot, startBot } from "../../src/bot/start.js";
 import { createLogger } from "../../src/log.js";
-import { field, MODEL_DIR, newUser, tuneMessage } from "../bot/harness.js";
+import { field, MODEL_DIR, newUser, registerCommands, tuneMessage } from "../bot/harness.js";
 import { DiscordEmulator, type SeenMessage } from "../discord/emulator.js";
 import { type RedisServer, startRedis, warnIfNoRedis } from "../helpers/redis.js";
 import { type ScriptProcess, startWorker, stopProcess } from "./processes.js";
@@ -66,12 +65,7 @@ describe.skipIf(noRedis)("a bot and two worker processes on Redis", () => {
         }),
       }),
     });
-    await deployCommands({
-      token: emulator.botToken,
-      commands: bot.commands,
-      guildId: emulator.guildId,
-      apiUrl: emulator.apiUrl,
-    });
+    await registerCommands(emulator, bot.commands);
   }, 90_000);
 
   afterAll(async () => {

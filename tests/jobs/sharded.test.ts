@@ -5,11 +5,10 @@
  * TOTAL_SHARDS=auto asks the server DISCORD_API_URL names, not discord.com.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployCommands } from "../../src/bot/deploy.js";
 import { loadCommands } from "../../src/bot/loader.js";
 import { recommendedShards } from "../../src/bot/shards.js";
 import { initBackend } from "../../src/model/backend.js";
-import { REPO_ROOT, tuneMessage } from "../bot/harness.js";
+import { REPO_ROOT, registerCommands, tuneMessage } from "../bot/harness.js";
 import { DiscordEmulator } from "../discord/emulator.js";
 import { type Fixture, makeFixture } from "../retrain/fixtures.js";
 import { startScript } from "./processes.js";
@@ -61,12 +60,7 @@ describe("npm run start:sharded", () => {
       expect(connected.map((l) => l.shards).sort()).toEqual([[0], [1]]);
       expect(connected.every((l) => l.of === 2)).toBe(true);
 
-      await deployCommands({
-        token: emulator.botToken,
-        commands: await loadCommands(),
-        guildId: emulator.guildId,
-        apiUrl: emulator.apiUrl,
-      });
+      await registerCommands(emulator, await loadCommands());
       const tune = await tuneMessage(
         emulator.slash("compose", { options: { style: "jig", bars: 4 } }),
         60_000,
