@@ -88,7 +88,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     tempo: o.getInteger("tempo") ?? undefined,
   };
   // Everything checkable without a download is refused before the deferral, at once.
-  const settled = validateRequest(input);
+  const settled = validateRequest(input, bot.settings.requestLimits);
   const seedUpload = o.getAttachment("seed");
   const limits = uploadLimits(bot, interaction);
   if (seedUpload) checkUpload(seedUpload, limits.maxBytes);
@@ -100,7 +100,10 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     let seedId: number | undefined;
     if (seedUpload) {
       const { tune, bytes } = await fetchTune(seedUpload, limits);
-      request = validateRequest({ ...input, seedValue: settled.seedValue, seed: tune });
+      request = validateRequest(
+        { ...input, seedValue: settled.seedValue, seed: tune },
+        bot.settings.requestLimits,
+      );
       seedId = bot.store.saveSeed(seedUpload.name, bytes);
     }
     await composeIntoReply(bot, { interaction, request, ...(seedId !== undefined ? { seedId } : {}) });
@@ -175,16 +178,19 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
       seedBytes = { name: stored.fileName, bytes: stored.bytes };
     }
     const seed = seedBytes ? readTune(seedBytes.name, seedBytes.bytes, limits) : undefined;
-    const request = validateRequest({
-      temperature: next.temperature,
-      style: next.style,
-      key: next.key,
-      instrument: next.instrument,
-      bars: next.bars,
-      tempo: next.tempo,
-      seedValue: next.seedValue,
-      ...(seed ? { seed } : {}),
-    });
+    const request = validateRequest(
+      {
+        temperature: next.temperature,
+        style: next.style,
+        key: next.key,
+        instrument: next.instrument,
+        bars: next.bars,
+        tempo: next.tempo,
+        seedValue: next.seedValue,
+        ...(seed ? { seed } : {}),
+      },
+      bot.settings.requestLimits,
+    );
     await composeIntoReply(bot, {
       interaction,
       request,

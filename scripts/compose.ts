@@ -49,7 +49,11 @@ let seed: ReturnType<typeof importTune> | undefined;
 if (values.seed) {
   try {
     const bytes = await readFile(values.seed);
-    seed = importTune(bytes, { maxBytes: settings.maxAttachmentBytes, maxNotes: settings.maxSeedNotes });
+    seed = importTune(bytes, {
+      maxBytes: settings.maxAttachmentBytes,
+      maxNotes: settings.maxSeedNotes,
+      maxBars: settings.maxSeedBars,
+    });
   } catch (e) {
     fail(`cannot use ${values.seed} as a seed: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -57,18 +61,22 @@ if (values.seed) {
 const firstSeedValue = values["seed-value"] === undefined ? undefined : Number(values["seed-value"]);
 const requests = Array.from({ length: count }, (_, i) => {
   try {
-    return validateRequest({
-      temperature: values.temperature,
-      style: values.style,
-      key: values.key,
-      bars: values.bars,
-      instrument: values.instrument,
-      tempo: values.tempo,
-      topP: values["top-p"],
-      candidates: values.candidates,
-      ...(firstSeedValue === undefined ? {} : { seedValue: (firstSeedValue + i) % 2 ** 32 }),
-      ...(seed ? { seed } : {}),
-    });
+    const limits = { maxBars: settings.maxRequestBars, tokensPerBar: settings.maxTokensPerBar };
+    return validateRequest(
+      {
+        temperature: values.temperature,
+        style: values.style,
+        key: values.key,
+        bars: values.bars,
+        instrument: values.instrument,
+        tempo: values.tempo,
+        topP: values["top-p"],
+        candidates: values.candidates,
+        ...(firstSeedValue === undefined ? {} : { seedValue: (firstSeedValue + i) % 2 ** 32 }),
+        ...(seed ? { seed } : {}),
+      },
+      limits,
+    );
   } catch (e) {
     if (e instanceof RequestError) return fail(e.problems.join("\n         "));
     throw e;

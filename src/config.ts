@@ -38,6 +38,10 @@ export interface Config {
   readonly maxSeedNotes: number;
   /** Most bars read from a seed or a submission. */
   readonly maxSeedBars: number;
+  /** Most bars one /compose may ask for (at most 64, what the slash command offers). */
+  readonly maxRequestBars: number;
+  /** Sampling budget per bar asked for: bounds the work of one generation. */
+  readonly maxTokensPerBar: number;
   /** Attachments downloaded at once; more wait for a slot (within the download timeout). */
   readonly maxConcurrentDownloads: number;
   /** Compositions waiting for a composer thread; more are refused with a busy message. */
@@ -207,6 +211,8 @@ const FIELDS = {
   maxAttachmentBytes: { env: "MAX_ATTACHMENT_BYTES", parse: int(1), fallback: 1_048_576 },
   maxSeedNotes: { env: "MAX_SEED_NOTES", parse: int(1), fallback: 2000 },
   maxSeedBars: { env: "MAX_SEED_BARS", parse: int(1, 5000), fallback: 128 },
+  maxRequestBars: { env: "MAX_REQUEST_BARS", parse: int(4, 64), fallback: 64 },
+  maxTokensPerBar: { env: "MAX_TOKENS_PER_BAR", parse: int(4, 1000), fallback: 48 },
   maxConcurrentDownloads: { env: "MAX_CONCURRENT_DOWNLOADS", parse: int(1, 64), fallback: 4 },
   composeMaxQueue: { env: "COMPOSE_MAX_QUEUE", parse: int(0, 10_000), fallback: 50 },
   composeWorkerHeapMb: { env: "COMPOSE_WORKER_HEAP_MB", parse: int(64, 16_384), fallback: 512 },

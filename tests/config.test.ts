@@ -33,6 +33,8 @@ describe("loadConfig", () => {
       maxAttachmentBytes: 1_048_576,
       maxSeedNotes: 2000,
       maxSeedBars: 128,
+      maxRequestBars: 64,
+      maxTokensPerBar: 48,
       maxConcurrentDownloads: 4,
       composeMaxQueue: 50,
       composeWorkerHeapMb: 512,
@@ -78,6 +80,8 @@ describe("loadConfig", () => {
       MAX_ATTACHMENT_BYTES: "4096",
       MAX_SEED_NOTES: "50",
       MAX_SEED_BARS: "32",
+      MAX_REQUEST_BARS: "24",
+      MAX_TOKENS_PER_BAR: "20",
       MAX_CONCURRENT_DOWNLOADS: "2",
       COMPOSE_MAX_QUEUE: "0",
       COMPOSE_WORKER_HEAP_MB: "256",
@@ -100,6 +104,8 @@ describe("loadConfig", () => {
     expect(cfg.maxAttachmentBytes).toBe(4096);
     expect(cfg.maxSeedNotes).toBe(50);
     expect(cfg.maxSeedBars).toBe(32);
+    expect(cfg.maxRequestBars).toBe(24);
+    expect(cfg.maxTokensPerBar).toBe(20);
     expect(cfg.maxConcurrentDownloads).toBe(2);
     expect(cfg.composeMaxQueue).toBe(0);
     expect(cfg.composeWorkerHeapMb).toBe(256);
@@ -145,6 +151,8 @@ describe("loadConfig", () => {
     ["MAX_ATTACHMENT_BYTES", "1e6", 'MAX_ATTACHMENT_BYTES="1e6" is not an integer >= 1'],
     ["MAX_SEED_NOTES", "-5", 'MAX_SEED_NOTES="-5" is not an integer >= 1'],
     ["MAX_SEED_BARS", "0", 'MAX_SEED_BARS="0" is not an integer from 1 to 5000'],
+    ["MAX_REQUEST_BARS", "65", 'MAX_REQUEST_BARS="65" is not an integer from 4 to 64'],
+    ["MAX_TOKENS_PER_BAR", "3", 'MAX_TOKENS_PER_BAR="3" is not an integer from 4 to 1000'],
     ["MAX_CONCURRENT_DOWNLOADS", "0", 'MAX_CONCURRENT_DOWNLOADS="0" is not an integer from 1 to 64'],
     ["COMPOSE_MAX_QUEUE", "lots", 'COMPOSE_MAX_QUEUE="lots" is not an integer from 0 to 10000'],
     ["COMPOSE_WORKER_HEAP_MB", "16", 'COMPOSE_WORKER_HEAP_MB="16" is not an integer from 64 to 16384'],

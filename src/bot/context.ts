@@ -6,6 +6,7 @@ import type {
 } from "discord.js";
 import type { Logger } from "pino";
 import type { ActiveModelFollower } from "../compose/active-model.js";
+import type { RequestLimits } from "../compose/request.js";
 import type { JobQueue } from "../jobs/queue.js";
 import type { ModelVersions } from "../model/versions.js";
 import type { Vocabulary } from "../music/vocabulary.js";
@@ -44,6 +45,8 @@ export interface BotSettings {
   readonly maxAttachmentBytes: number;
   readonly maxSeedNotes: number;
   readonly maxSeedBars: number;
+  /** Most bars and tokens one composition may cost (MAX_REQUEST_BARS, MAX_TOKENS_PER_BAR). */
+  readonly requestLimits: RequestLimits;
   /** Pause between one user's compositions; 0 turns it off. */
   readonly cooldownMs: number;
   /** How long Discord accepts edits to an interaction's reply (15 min). */

@@ -73,6 +73,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     maxAttachmentBytes: cfg.maxAttachmentBytes,
     maxSeedNotes: cfg.maxSeedNotes,
     maxSeedBars: cfg.maxSeedBars,
+    requestLimits: { maxBars: cfg.maxRequestBars, tokensPerBar: cfg.maxTokensPerBar },
     cooldownMs: cfg.composeCooldownSeconds * 1000,
     interactionLifetimeMs: INTERACTION_LIFETIME_MS,
     downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS,

@@ -56,8 +56,6 @@ export interface GenerateOptions {
 
 export class ComposeError extends MusicError {}
 
-/** Generous for any real tune (the corpus averages under 10 tokens a bar), and a hard bound. */
-const TOKENS_PER_BAR = 48;
 const DEFAULT_TIME_LIMIT_MS = 15_000;
 
 export function generateTune(
@@ -96,7 +94,13 @@ export function generateTune(
     start = grammar.continueAt(units, tieTo);
   }
 
-  const maxTokens = Math.max(request.bars * TOKENS_PER_BAR, grammar.remaining(start));
+  const needed = grammar.remaining(start);
+  if (needed > request.maxTokens) {
+    throw new ComposeError(
+      "token-limit",
+      `${request.bars} bars${seed ? " after this seed" : ""} need at least ${needed} tokens, more than this bot's limit of ${request.maxTokens} (its MAX_TOKENS_PER_BAR setting is too low for them)`,
+    );
+  }
   const candidates = sampleCandidates(model.stepper, {
     grammar,
     start,
@@ -105,7 +109,7 @@ export function generateTune(
     temperature: request.temperature,
     topP: request.topP,
     rng: Rng.derive(request.seedValue, 0x5eed),
-    maxTokens,
+    maxTokens: request.maxTokens,
     deadline: now() + (options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
     now,
   });

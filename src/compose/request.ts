@@ -32,6 +32,8 @@ export interface ComposeRequest {
   readonly topP: number;
   readonly candidates: number;
   readonly seedValue: number;
+  /** Most tokens one candidate may sample (bars × the operator's tokens per bar). */
+  readonly maxTokens: number;
   readonly seed?: Tune;
 }
 
@@ -39,6 +41,7 @@ export const COMPOSE_MODES = ["major", "minor", "dorian", "mixolydian"] as const
 
 export const LIMITS = {
   temperature: { min: 0.1, max: 3, default: 1 },
+  /** `max` is the ceiling the slash command offers; an operator may set a lower one (RequestLimits). */
   bars: { min: 4, max: 64, default: 16 },
   tempo: { min: 30, max: 300 },
   topP: { min: 0.1, max: 1, default: 1 },
@@ -47,13 +50,30 @@ export const LIMITS = {
 
 export const DEFAULTS = { style: "reel", key: "D major", instrument: "fiddle" } as const;
 
+/** What one request may cost, set by the operator (MAX_BARS, MAX_TOKENS_PER_BAR). */
+export interface RequestLimits {
+  /** Most bars a user may ask for, at most LIMITS.bars.max. */
+  readonly maxBars: number;
+  /**
+   * Sampling budget per bar asked for: a hard bound on the work of one generation. The
+   * corpus averages under 10 tokens a bar; a tune that cannot fit is refused before sampling.
+   */
+  readonly tokensPerBar: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxBars: LIMITS.bars.max, tokensPerBar: 48 };
+
 export class RequestError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(problems.join("; "));
   }
 }
 
-export function validateRequest(input: ComposeInput, random: () => number = Math.random): ComposeRequest {
+export function validateRequest(
+  input: ComposeInput,
+  limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+  random: () => number = Math.random,
+): ComposeRequest {
   const problems: string[] = [];
   const number = (
     name: string,
@@ -101,16 +121,24 @@ export function validateRequest(input: ComposeInput, random: () => number = Math
     input.seedValue === undefined || input.seedValue === ""
       ? Math.floor(random() * 2 ** 32)
       : number("seedValue", input.seedValue, { min: 0, max: 2 ** 32 - 1 }, 0, true);
+  const bars = number(
+    "bars",
+    input.bars,
+    { min: LIMITS.bars.min, max: Math.min(limits.maxBars, LIMITS.bars.max) },
+    Math.min(LIMITS.bars.default, limits.maxBars),
+    true,
+  );
   const request: ComposeRequest = {
     temperature: number("temperature", input.temperature, LIMITS.temperature, LIMITS.temperature.default),
     style,
     key,
-    bars: number("bars", input.bars, LIMITS.bars, LIMITS.bars.default, true),
+    bars,
     instrument,
     tempo: number("tempo", input.tempo, LIMITS.tempo, STYLES[style].bpm),
     topP: number("topP", input.topP, LIMITS.topP, LIMITS.topP.default),
     candidates: number("candidates", input.candidates, LIMITS.candidates, LIMITS.candidates.default, true),
     seedValue,
+    maxTokens: bars * limits.tokensPerBar,
     ...(input.seed ? { seed: input.seed } : {}),
   };
   if (problems.length > 0) throw new RequestError(problems);

@@ -11,6 +11,10 @@ import { checkUpload, DownloadSlots, download, readTune } from "../../src/bot/at
 import { UserFacingError } from "../../src/bot/errors.js";
 import { rateLimitBudget } from "../../src/bot/rest-policy.js";
 import { codeName, userText } from "../../src/bot/sanitize.js";
+import { checkStructure } from "../../src/compose/structure.js";
+import { parseAbc } from "../../src/music/abc-read.js";
+import { BOS, EOS, tuneToTokens } from "../../src/music/tokens.js";
+import { file, type Harness, newUser, privateAnswer, startHarness, tuneMessage } from "./harness.js";
 
 const HOSTILE_NAMES = [
   "a`b``c```.abc",
@@ -88,6 +92,32 @@ describe("bars per seed", () => {
     expect(messageOf(() => readTune("long.abc", Buffer.from(abc(17)), LIMITS))).toMatch(
       /^I couldn't read `long\.abc`: .*more than 16 bars/,
     );
+  });
+});
+
+describe("bars and tokens per request (MAX_REQUEST_BARS, MAX_TOKENS_PER_BAR), through the bot", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: { maxRequestBars: 8, maxTokensPerBar: 5 } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("refuses more bars than the operator allows before any work, naming the limit", async () => {
+    const run = h.emulator.slash("compose", { options: { bars: 16 }, user: newUser() });
+    const refusal = await privateAnswer(run);
+    expect(refusal.content).toContain("bars must be a whole number from 4 to 8 (got 16)");
+    // The first answer, not an edit of a deferral: nothing was composed.
+    expect(refusal.kind).toBe("reply");
+  });
+
+  it("composes within the token budget: the default length becomes the limit", async () => {
+    const run = h.emulator.slash("compose", { options: { style: "reel" }, user: newUser() });
+    const tune = parseAbc(file(await tuneMessage(run, 30_000), "tune.abc").toString("utf8"));
+    expect(checkStructure(tune, 8).problems).toEqual([]);
+    const music = tuneToTokens(tune).filter((t) => t !== BOS && t !== EOS && !/^[MK]:/.test(t));
+    expect(music.length).toBeLessThanOrEqual(8 * 5);
   });
 });
 

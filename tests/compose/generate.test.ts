@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CandidateReport, type ComposerModel, generateTune } from "../../src/compose/generate.js";
+import {
+  type CandidateReport,
+  ComposeError,
+  type ComposerModel,
+  generateTune,
+} from "../../src/compose/generate.js";
 import { type ComposeInput, validateRequest } from "../../src/compose/request.js";
 import { SeedError } from "../../src/compose/seed.js";
 import { checkStructure } from "../../src/compose/structure.js";
@@ -99,6 +104,29 @@ describe("generating a tune", () => {
     const c = compose({ style: "jig", seedValue: 43 });
     expect(b.tune).toEqual(a.tune);
     expect(c.tune.elements).not.toEqual(a.tune.elements);
+  });
+
+  it("keeps every candidate within the token budget, and refuses a budget no tune fits", () => {
+    const input = { candidates: 4, bars: 8, seedValue: 5 };
+    const free = generateTune(model, validateRequest(input, { maxBars: 64, tokensPerBar: 48 }));
+    expect(Math.max(...free.candidates.map((c) => c.tokens))).toBeGreaterThan(56);
+    const tight = generateTune(model, validateRequest(input, { maxBars: 64, tokensPerBar: 7 }));
+    expect(tight.candidates.every((c) => c.tokens <= 56)).toBe(true);
+    expect(checkStructure(tight.tune, 8).problems).toEqual([]);
+
+    const impossible = validateRequest({ bars: 8, seedValue: 5 }, { maxBars: 64, tokensPerBar: 1 });
+    const error = (() => {
+      try {
+        generateTune(model, impossible);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ComposeError);
+    expect((error as ComposeError).code).toBe("token-limit");
+    expect((error as Error).message).toMatch(
+      /^8 bars need at least \d+ tokens, more than this bot's limit of 8/,
+    );
   });
 
   it("closes the tune early but well-formed when out of time", () => {

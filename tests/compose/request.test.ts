@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LIMITS, RequestError, validateRequest } from "../../src/compose/request.js";
+import { DEFAULT_REQUEST_LIMITS, LIMITS, RequestError, validateRequest } from "../../src/compose/request.js";
 import { STYLE_NAMES } from "../../src/compose/styles.js";
 import { INSTRUMENTS } from "../../src/render/instruments.js";
 
@@ -15,7 +15,7 @@ const problems = (input: Parameters<typeof validateRequest>[0]): readonly string
 
 describe("compose requests", () => {
   it("fills in defaults, with a random seed value when none is given", () => {
-    const r = validateRequest({}, () => 0.5);
+    const r = validateRequest({}, DEFAULT_REQUEST_LIMITS, () => 0.5);
     expect(r).toMatchObject({
       temperature: 1,
       style: "reel",
@@ -26,7 +26,22 @@ describe("compose requests", () => {
       topP: 1,
       candidates: LIMITS.candidates.default,
       seedValue: 2 ** 31,
+      maxTokens: 16 * DEFAULT_REQUEST_LIMITS.tokensPerBar,
     });
+  });
+
+  it("applies the operator's limits: fewer bars allowed, and a token budget per bar asked for", () => {
+    const limits = { maxBars: 8, tokensPerBar: 20 };
+    expect(() => validateRequest({ bars: 9 }, limits)).toThrow(
+      "bars must be a whole number from 4 to 8 (got 9)",
+    );
+    expect(validateRequest({ bars: 6 }, limits)).toMatchObject({ bars: 6, maxTokens: 120 });
+    // The usual default of 16 bars would be over the limit: the default becomes the limit.
+    expect(validateRequest({}, limits).bars).toBe(8);
+    // No operator can offer more than the slash command does.
+    expect(() => validateRequest({ bars: 65 }, { maxBars: 1000, tokensPerBar: 48 })).toThrow(
+      "bars must be a whole number from 4 to 64",
+    );
   });
 
   it("accepts strings as a command line gives them, and style names loosely written", () => {
