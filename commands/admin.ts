@@ -170,7 +170,10 @@ function modelEmbed(bot: BotContext): EmbedBuilder {
   const history = versions
     .slice(-15)
     .reverse()
-    .map((v) => `\`${v.id}\` ${v.active ? "**active**" : v.status} · ${bitsText(cardOf(v))} bits/note`);
+    .map(
+      (v) =>
+        `\`${v.id}\` ${v.active ? "**active**" : v.onDisk ? v.status : `${v.status}, deleted`} · ${bitsText(cardOf(v))} bits/note`,
+    );
   embed.addFields({ name: "History (newest first)", value: history.join("\n").slice(0, 1024) || "–" });
   return embed;
 }

@@ -93,6 +93,7 @@ const summary = await retrain({
   batchSize,
   seqLen,
   toleranceBits: cfg.retrainToleranceBits,
+  keepVersions: cfg.modelKeepVersions,
   dryRun: values["dry-run"],
   ...(runId !== undefined ? { runId } : {}),
   requestedBy: values["requested-by"] ?? process.env.USER ?? "cli",

@@ -50,6 +50,8 @@ export interface Config {
   readonly composeWorkerHeapMb: number;
   /** Absolute path of the base corpus: replayed during retraining and the check against forgetting. */
   readonly corpusDir: string;
+  /** Model versions kept on disk besides the active one and its rollback targets (older ones are deleted). */
+  readonly modelKeepVersions: number;
   /** Fine-tuning steps of a retraining run when the admin gives none. */
   readonly retrainSteps: number;
   /** How much worse (bits/note) a retrained model may get on the base corpus and still be promoted. */
@@ -217,6 +219,7 @@ const FIELDS = {
   composeMaxQueue: { env: "COMPOSE_MAX_QUEUE", parse: int(0, 10_000), fallback: 50 },
   composeWorkerHeapMb: { env: "COMPOSE_WORKER_HEAP_MB", parse: int(64, 16_384), fallback: 512 },
   corpusDir: { env: "CORPUS_DIR", parse: dir, fallback: "../shared/corpus" },
+  modelKeepVersions: { env: "MODEL_KEEP_VERSIONS", parse: int(1, 1000), fallback: 5 },
   retrainSteps: { env: "RETRAIN_STEPS", parse: int(1, 100_000), fallback: 200 },
   retrainToleranceBits: { env: "RETRAIN_TOLERANCE_BITS", parse: decimal(0, 10), fallback: 0.02 },
   retrainBatchSize: { env: "RETRAIN_BATCH_SIZE", parse: int(1, 1024), fallback: 32 },

@@ -202,6 +202,34 @@ export class ModelVersions {
     return dir;
   }
 
+  /**
+   * Deletes old version directories, so retraining does not fill the disk: keeps the
+   * active version, the `keep` versions rollback would return to, and the `keep` newest
+   * (a rejected candidate may still be wanted); version 0 is never touched. Each directory
+   * is first renamed to a staging name, so a crash never leaves a half-deleted version
+   * that looks whole. Rollback's list forgets the deleted ones. Returns their ids.
+   */
+  async prune(keep: number): Promise<string[]> {
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new ModelVersionError(`keep must be 1 or more, not ${keep}`);
+    return this.withLock(() => {
+      const pointer = this.safePointer();
+      const previous = pointer?.previous ?? [];
+      const onDisk = this.versionIdsOnDisk();
+      const kept = new Set([this.activeVersion().id, ...previous.slice(0, keep), ...onDisk.slice(-keep)]);
+      const removed = onDisk.filter((id) => !kept.has(id));
+      for (const id of removed) {
+        const doomed = path.join(this.root, `${STAGING_PREFIX}deleted-${id}-${process.pid}`);
+        renameSync(this.dirOf(id), doomed);
+        rmSync(doomed, { recursive: true, force: true });
+      }
+      if (pointer && removed.length > 0)
+        this.writePointer({ ...pointer, previous: previous.filter((id) => !removed.includes(id)) });
+      syncDir(this.root);
+      return removed;
+    });
+  }
+
   /** Removes staging directories left by processes that died while writing a version. */
   sweepStaging(): string[] {
     if (!existsSync(this.root)) return [];

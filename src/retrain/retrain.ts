@@ -62,6 +62,8 @@ export interface RetrainOptions extends Partial<RetrainParameters> {
   /** A queued run created by the caller (the bot); otherwise one is created. */
   readonly runId?: number;
   readonly requestedBy?: string | null;
+  /** MODEL_KEEP_VERSIONS: after the run, older version directories are deleted (see ModelVersions.prune). */
+  readonly keepVersions?: number;
   /** Uses this store instead of opening DATA_DIR's (not closed). */
   readonly store?: Store;
   readonly onStarted?: (runId: number) => void;
@@ -286,6 +288,16 @@ async function fineTuneAndJudge(
       log(`dry run: the gate passed but ${id} was not activated (activate it to use it)`);
     } else {
       log(`kept version ${active.id}: ${id} did not pass the gate`);
+    }
+    if (options.keepVersions !== undefined) {
+      // Housekeeping: the run has succeeded whatever happens here.
+      try {
+        const removed = await versions.prune(options.keepVersions);
+        if (removed.length > 0)
+          log(`deleted old versions ${removed.join(", ")} (MODEL_KEEP_VERSIONS=${options.keepVersions})`);
+      } catch (error) {
+        log(`could not delete old versions: ${(error as Error).message}`);
+      }
     }
     return {
       passed: decision.passed,

@@ -130,6 +130,32 @@ describe("new versions", () => {
   });
 });
 
+describe("old versions", () => {
+  it("are deleted beyond the newest and the rollback targets; the active one and version 0 stay, and rollback still works", async () => {
+    const { dataDir } = world();
+    const store = openStore(dataDir);
+    const versions = new ModelVersions({ dataDir, baseModelDir: fixture.modelDir, store });
+    const ids = [V1, V2, "v3-20260103000000", "v4-20260104000000", "v5-20260105000000", "v6-20260106000000"];
+    for (const id of ids.slice(2)) cpSync(fixture.modelDir, versions.dirOf(id), { recursive: true });
+    for (const id of ids.slice(0, 4)) await versions.activate(id);
+    // v4 active; rollback would go to v3, v2, v1, 0; v5 and v6 are newer candidates.
+    expect(await versions.prune(2)).toEqual([V1]);
+    expect(versions.versionIdsOnDisk()).toEqual(ids.slice(1));
+    expect(versions.readPointer()).toMatchObject({ id: ids[3], previous: [ids[2], V2, "0"] });
+    // The store keeps the history.
+    expect(versions.listVersions().find((v) => v.id === V1)).toMatchObject({ onDisk: false });
+    expect(readdirSync(path.join(dataDir, "models")).filter((f) => f.startsWith("."))).toEqual([]);
+
+    expect(await versions.prune(1)).toEqual([V2, ids[4]]);
+    expect(versions.versionIdsOnDisk()).toEqual([ids[2], ids[3], ids[5]]);
+    expect(await versions.rollback()).toMatchObject({ to: { id: ids[2] } });
+    expect(await versions.rollback()).toMatchObject({ to: { id: "0", dir: fixture.modelDir } });
+    expect(existsSync(path.join(fixture.modelDir, "model.json"))).toBe(true);
+    await expect(versions.prune(0)).rejects.toThrow("keep must be 1 or more");
+    store.close();
+  });
+});
+
 describe("the store", () => {
   it("follows the pointer, completing a promotion interrupted after the pointer was written", () => {
     const { dataDir } = world();

@@ -3,7 +3,7 @@
  * mix, the gate, and whole runs: a diverging one is not promoted, a good one is and can
  * be rolled back, a dry run changes nothing, too few approved tunes fail early.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/model/backend.js";
@@ -191,12 +191,19 @@ describe("a retraining run", () => {
     }
   });
 
-  it("as a dry run writes the version but activates nothing and uses no submission", async () => {
+  it("as a dry run writes the version but activates nothing and uses no submission; old versions beyond the kept ones go", async () => {
     const w = await world();
-    const summary = await retrain({ ...w.options, learningRate: 0.02, dryRun: true });
+    const old = ["v1-20260101000000", "v2-20260102000000"];
+    for (const id of old) cpSync(w.modelDir, path.join(w.dataDir, "models", id), { recursive: true });
+    const summary = await retrain({ ...w.options, learningRate: 0.02, dryRun: true, keepVersions: 1 });
     expect(summary).toMatchObject({ status: "succeeded", promoted: false, dryRun: true });
+    expect(summary.versionId).toMatch(/^v3-/);
+    expect(readdirSync(path.join(w.dataDir, "models")).filter((f) => f.startsWith("v"))).toEqual([
+      summary.versionId,
+    ]);
     const store = openStore(w.dataDir);
     try {
+      expect(store.getRun(summary.runId)?.log).toContain(`deleted old versions ${old.join(", ")}`);
       expect(new ModelVersions({ dataDir: w.dataDir, baseModelDir: w.modelDir }).activeVersion().id).toBe(
         "0",
       );
