@@ -1,6 +1,8 @@
+import { defaultUnit, type KeyField, parseMeter, parseTempo, readKeyField } from "./abc-fields.js";
 import { defaultTupletQ } from "./abc-notation.js";
 import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
-import { type Key, KeyParseError, keySignature, parseKey } from "./key.js";
+import { type Key, KeyParseError } from "./key.js";
+import { estimateElementsKey } from "./key-estimate.js";
 import { midiOf, type Step, stepOf } from "./pitch.js";
 import {
   add,
@@ -27,9 +29,10 @@ import {
 } from "./tune.js";
 
 /**
- * ABC reader for the notation real folk collections use (ABC 2.1 single-voice subset).
- * Anything it does not understand becomes an AbcParseError naming the tune and
- * position: a tune we cannot read faithfully is refused, never guessed.
+ * ABC reader for the notation real folk collections use (ABC 2.1; of a tune with several
+ * voices, the first, which carries the melody). Anything it does not understand becomes
+ * an AbcParseError naming the tune and position: a tune we cannot read faithfully is
+ * refused, never guessed.
  */
 
 export interface AbcReadOptions {
@@ -106,7 +109,8 @@ interface Chunk {
 }
 
 function splitTunes(text: string): Chunk[] {
-  const lines = text.split(/\r\n|\r|\n/);
+  // A byte order mark (files saved on Windows) would hide the first X: line.
+  const lines = text.replace(/^\ufeff/, "").split(/\r\n|\r|\n/);
   const starts: number[] = [];
   lines.forEach((l, i) => {
     if (/^X:/.test(l)) starts.push(i);
@@ -127,7 +131,7 @@ function chunkOf(lines: string[], from: number, to: number): Chunk {
 }
 
 /** Header and body fields this reader understands or deliberately ignores. */
-const FIELD_LETTERS = new Set("ABCDFGHIKLMNOPQRSTUVWXZmrsw".split(""));
+const FIELD_LETTERS = new Set("ABCDFGHIKLMNOPQRSTUVWXZmrsw+".split(""));
 /** ABC 2.1 predefined decoration symbols; `U:` may add more. */
 const DEFAULT_DECORATIONS = ".~HLMOPSTuv";
 
@@ -136,7 +140,7 @@ interface Header {
   meter?: Meter;
   unit?: Rational;
   tempo?: Tempo;
-  key?: Key;
+  key?: Key | "none";
 }
 
 class TuneParser {
@@ -157,6 +161,10 @@ class TuneParser {
   private barCount = 0;
   private pos = 0;
   private inBody = false;
+  private lastField = "";
+  /** The voice read (the first one named), and whether the text is now in another voice. */
+  private melodyVoice?: string;
+  private otherVoice = false;
 
   constructor(
     private readonly text: string,
@@ -191,7 +199,7 @@ class TuneParser {
       title: this.header.title,
       meter,
       unitLength: this.header.unit ?? defaultUnit(meter),
-      key: this.header.key as Key,
+      key: this.header.key === "none" ? estimateElementsKey(this.elements) : (this.header.key as Key),
       ...(this.header.tempo ? { tempo: this.header.tempo } : {}),
       elements: this.elements,
     };
@@ -201,12 +209,16 @@ class TuneParser {
   private parseLine(start: number, end: number): void {
     const line = this.text.slice(start, end);
     if (line.startsWith("%")) return;
-    const field = /^([A-Za-z]):/.exec(line);
+    const field = /^([A-Za-z+]):/.exec(line);
     // "B:|" could be a Book field or the note B before a repeat; only note letters are ambiguous.
     if (field?.[1] && FIELD_LETTERS.has(field[1]) && !/^[A-Ga-g]:[|:]/.test(line)) {
-      this.field(field[1], stripComment(line.slice(2)), start + 2);
+      // Fields of a voice that is left out (its clef, key…) are left out with it.
+      if (!this.otherVoice || field[1] === "V") this.field(field[1], stripComment(line.slice(2)), start + 2);
       return;
     }
+    const inlineVoice = /^\s*\[V:\s*([^\]\s]+)/.exec(line)?.[1];
+    if (inlineVoice !== undefined) this.switchVoice(inlineVoice);
+    if (this.otherVoice) return;
     if (!this.inBody) {
       if (line.trim() === "") return;
       this.fail("missing-key", "music before the K: (key) field", start);
@@ -217,6 +229,8 @@ class TuneParser {
 
   private field(letter: string, value: string, at: number): void {
     const v = value.trim();
+    const previous = this.lastField;
+    if (letter !== "+") this.lastField = letter;
     switch (letter) {
       case "T":
         if (!this.header.title) this.header.title = v;
@@ -242,12 +256,28 @@ class TuneParser {
         return;
       }
       case "V":
-        if (this.inBody)
-          this.fail("multi-voice", "several voices (V:) are not supported; send a single melody", at);
+        this.switchVoice(v.split(/\s+/)[0] ?? "");
+        return;
+      case "+":
+        // ABC 2.1 field continuation; only a title's is worth keeping.
+        if (previous === "T" && this.header.title) this.header.title += ` ${v}`;
         return;
       default:
         return; // titles, notes, sources, lyrics, parts: not music
     }
+  }
+
+  /**
+   * Several voices (`V:` fields or `[V:]`): the first voice named carries the melody and
+   * is read; the music of the others (accompaniment, harmony) is left out.
+   */
+  private switchVoice(id: string): void {
+    this.melodyVoice ??= id;
+    // In the header, V: lines only declare the voices.
+    if (!this.inBody) return;
+    this.otherVoice = id !== this.melodyVoice;
+    if (this.otherVoice)
+      this.repairs.add(`kept the first voice (V:${this.melodyVoice}) and left out the others`);
   }
 
   private setMeter(v: string, at: number): void {
@@ -275,16 +305,16 @@ class TuneParser {
   }
 
   private setKey(v: string, at: number): void {
-    let key: Key;
+    let field: KeyField;
     try {
-      key = parseKey(v);
+      field = readKeyField(v);
     } catch (error) {
       if (error instanceof KeyParseError) this.fail("bad-key", error.message, at);
       throw error;
     }
-    this.signature = keySignature(key);
+    this.signature = field.signature;
     if (!this.inBody) {
-      this.header.key = key;
+      this.header.key = field.key;
       this.inBody = true;
       this.meter = this.header.meter ?? { num: 4, den: 4 };
       this.unit = this.header.unit ?? defaultUnit(this.meter);
@@ -300,7 +330,7 @@ class TuneParser {
       const c = t[this.pos] as string;
       const at = this.pos;
       if (c === "%") return; // comment to end of line
-      if (" \t`$y".includes(c)) {
+      if (" \t`$y*".includes(c)) {
         this.pos++;
       } else if (c === "\\") {
         if (t.slice(at + 1, end).trim() !== "") this.fail("unexpected-symbol", "stray backslash", at);
@@ -326,6 +356,7 @@ class TuneParser {
         this.broken();
       } else if (c === "[") {
         this.bracket(end);
+        if (this.otherVoice) return;
       } else if (c === "|" || c === ":") {
         this.barLine();
       } else if ("^_=".includes(c) || /[A-Ga-g]/.test(c)) {
@@ -336,7 +367,10 @@ class TuneParser {
       } else if (c === "Z") {
         this.multiBarRest();
       } else if (c === "&") {
-        this.fail("multi-voice", "voice overlay (&) is not supported; send a single melody", at);
+        // A second voice within the bar: the melody is what came before it.
+        const bar = t.indexOf("|", at);
+        this.pos = bar < 0 || bar > end ? end : bar;
+        this.repairs.add("left out the overlaid voices (&)");
       } else {
         this.fail("unexpected-symbol", `unexpected ${describeChar(c)}`, at);
       }
@@ -616,6 +650,8 @@ function parseTuneText(
 }
 
 function normaliseBar(run: string): BarType | undefined {
+  // Some transcriptions (O'Neill's among them) end a repeated part with |:|.
+  if (run === "|:|") return ":|";
   const endsRepeat = run.startsWith(":");
   const startsRepeat = run.endsWith(":");
   const core = run.replace(/^:+|:+$/g, "");
@@ -627,38 +663,6 @@ function normaliseBar(run: string): BarType | undefined {
   if (core === "|") return "|";
   if (core === "|]" || core === "||]") return "|]";
   return core === "" ? undefined : "||";
-}
-
-function parseMeter(v: string): Meter | undefined {
-  const value = v.replace(/%.*$/, "").trim();
-  if (value === "C") return { num: 4, den: 4 };
-  if (value === "C|") return { num: 2, den: 2 };
-  const m = /^(\d{1,2})\s*\/\s*(\d{1,2})$/.exec(value);
-  if (!m) return undefined;
-  const num = Number(m[1]);
-  const den = Number(m[2]);
-  if (num < 1 || ![1, 2, 4, 8, 16].includes(den)) return undefined;
-  return { num, den };
-}
-
-/**
- * `Q:1/4=120`, `Q:"Allegro" 3/8=100`, `Q:1=60`, legacy `Q:120` (in unit lengths). Tempos
- * outside 4–1000 quarter notes a minute (what a MIDI file can hold) are ignored.
- */
-function parseTempo(v: string, unit: Rational): Tempo | undefined {
-  const m = /(?<!\d)(\d{1,6})(?:\s*\/\s*(\d{1,6}))?\s*=\s*(\d{1,6})(?!\d)/.exec(v);
-  const legacy = /^(\d{1,6})$/.exec(v.trim());
-  const bpm = Number(m ? m[3] : legacy?.[1]);
-  const d = Number(m?.[2] ?? 1);
-  if ((!m && !legacy) || bpm <= 0 || bpm > 1000 || d === 0 || Number(m?.[1]) === 0) return undefined;
-  const beat = m ? rat(Number(m[1]), d) : unit;
-  const quarters = (bpm * beat.n * 4) / beat.d;
-  return quarters >= 4 && quarters <= 1000 ? { bpm, beat } : undefined;
-}
-
-/** ABC 2.1: L defaults to 1/16 for meters below 3/4, else 1/8. */
-function defaultUnit(meter: Meter): Rational {
-  return meter.num / meter.den < 0.75 ? rat(1, 16) : DEFAULT_UNIT;
 }
 
 function stripComment(s: string): string {

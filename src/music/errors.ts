@@ -35,7 +35,6 @@ export type AbcErrorCode =
   | "bad-meter"
   | "bad-unit-length"
   | "meter-change"
-  | "multi-voice"
   | "unexpected-symbol"
   | "bad-duration"
   | "bad-tuplet"

@@ -77,8 +77,9 @@ export class KeyParseError extends Error {}
 
 /**
  * Parses the value of an ABC `K:` field or a user's key ("D", "Gm", "D Major",
- * "A Dorian", "Amix", "F#m", "Bb"). Clef and octave modifiers are ignored; explicit
- * accidentals ("K:D ^g") are refused because the tokens cannot express them.
+ * "A Dorian", "Amix", "F#m", "Bb"). Clef and octave modifiers are ignored; extra
+ * accidentals ("D ^g") are refused: a key is a tonic and a mode (the ABC reader applies
+ * them to the notes, see abc-fields.ts).
  */
 export function parseKey(text: string): Key {
   const cleaned = text
