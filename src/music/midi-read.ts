@@ -109,8 +109,13 @@ function buildTune(
     throw new MidiImportError("too-long", "That MIDI file lasts over an hour; send a shorter tune.");
   }
 
-  const meter = readMeter(midi);
-  const spans = quantize(notes, ppq, meter);
+  const { meter, origin } = readMeter(midi, last.end);
+  // Shifted so that a bar line falls where the meter starts.
+  const barTicks = (4 * ppq * meter.num) / meter.den;
+  const shift = (barTicks - (origin % barTicks)) % barTicks;
+  const aligned =
+    shift === 0 ? notes : notes.map((n) => ({ ...n, start: n.start + shift, end: n.end + shift }));
+  const spans = quantize(aligned, ppq, meter);
   const barLength = (WHOLE * meter.num) / meter.den;
   const final = spans[spans.length - 1];
   if (final && (final.end - (spans[0]?.start ?? 0)) / barLength > maxBars) {
@@ -146,9 +151,25 @@ function cleanTitle(text: string | undefined): string | undefined {
 }
 
 /** The first time signature if MIDI and our barring can both express it, else 4/4. */
-function readMeter(midi: ToneMidi): Meter {
-  const [num = 4, den = 4] = midi.header.timeSignatures[0]?.timeSignature ?? [];
-  return [1, 2, 4, 8, 16].includes(den) && num >= 1 && num <= 32 ? { num, den } : { num: 4, den: 4 };
+/**
+ * The meter in force for most of the music, and the tick it starts at, from which bars
+ * are counted. So a pickup that a notation program exported as a short first measure
+ * (a 1/4 time signature before the 4/4) stays a pickup instead of shifting every bar line.
+ */
+function readMeter(midi: ToneMidi, endTick: number): { meter: Meter; origin: number } {
+  const signatures = midi.header.timeSignatures
+    .map((ts) => {
+      const [num = 0, den = 0] = ts.timeSignature;
+      return { ticks: ts.ticks, meter: { num, den } };
+    })
+    .filter(({ meter: { num, den } }) => [1, 2, 4, 8, 16].includes(den) && num >= 1 && num <= 32)
+    .sort((a, b) => a.ticks - b.ticks);
+  let best = { meter: { num: 4, den: 4 }, origin: 0, span: -1 };
+  signatures.forEach((ts, i) => {
+    const span = (signatures[i + 1]?.ticks ?? endTick) - ts.ticks;
+    if (span > best.span) best = { meter: ts.meter, origin: ts.ticks, span };
+  });
+  return { meter: best.meter, origin: best.origin };
 }
 
 /**

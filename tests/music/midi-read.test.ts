@@ -35,7 +35,14 @@ interface TrackSpec {
 /** A format-1 file written by @tonejs/midi. */
 function midiFile(
   tracks: TrackSpec[],
-  opts: { meter?: [number, number]; bpm?: number[]; name?: string; ppq?: number } = {},
+  opts: {
+    meter?: [number, number];
+    /** Time signatures with their ticks (instead of `meter` at tick 0). */
+    meters?: { ticks: number; timeSignature: [number, number] }[];
+    bpm?: number[];
+    name?: string;
+    ppq?: number;
+  } = {},
 ): Uint8Array {
   const m = new toneMidi.Midi();
   m.header.fromJSON({
@@ -43,7 +50,7 @@ function midiFile(
     ppq: opts.ppq ?? Q,
     meta: [],
     tempos: (opts.bpm ?? [120]).map((bpm, i) => ({ bpm, ticks: i * 8 * Q })),
-    timeSignatures: opts.meter ? [{ ticks: 0, timeSignature: opts.meter }] : [],
+    timeSignatures: opts.meters ?? (opts.meter ? [{ ticks: 0, timeSignature: opts.meter }] : []),
     keySignatures: [],
   });
   for (const spec of tracks) {
@@ -158,6 +165,20 @@ describe("midiToTune: melodies", () => {
     expect(show(tune)).toBe(
       "D4:1/8 F#4:1/8 | A4:1/4 D5:1/4- D5:1/4 C#5:1/8 B4:1/8 | A4:3/8 F#4:1/8 E4:1/4 D4:1/4 | D5:1 |]",
     );
+  });
+
+  it("keeps a pickup exported as a short first measure (1/4 then 4/4) a pickup, and takes the meter of most bars", () => {
+    const padded = show(midiToTune(midiFile([{ notes: reel }], { meter: [4, 4] })));
+    const atZero = reel.map(([m, s, d]) => [m, s - 3 * Q, d] as const);
+    const meters: { ticks: number; timeSignature: [number, number] }[] = [
+      { ticks: 0, timeSignature: [1, 4] },
+      { ticks: Q, timeSignature: [4, 4] },
+    ];
+    const tune = midiToTune(midiFile([{ notes: atZero }], { meters }));
+    expect(tune.meter).toEqual({ num: 4, den: 4 });
+    expect(show(tune)).toBe(padded);
+    // Without the short measure, the same notes are barred from their first note.
+    expect(show(midiToTune(midiFile([{ notes: atZero }], { meter: [4, 4] })))).not.toBe(padded);
   });
 
   it("keeps the melody note for note through MIDI → Tune → MIDI", () => {
