@@ -85,6 +85,10 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       CREATE INDEX ratings_by_tune ON ratings (tune);
     `);
   },
+  // 4: no ratings after all: members like a tune by submitting it, or with Discord's reactions.
+  (db) => {
+    db.exec("DROP TABLE ratings;");
+  },
 ];
 
 /**

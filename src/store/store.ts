@@ -3,13 +3,12 @@ import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { migrate } from "./migrations.js";
 import { type ModelVersionStore, modelVersionStore } from "./model-versions.js";
-import { type RatingStore, ratingStore } from "./ratings.js";
 import { type TrainingRunStore, trainingRunStore } from "./runs.js";
 
 /**
  * The bot's durable state in one SQLite file (DATA_DIR/tunesmith.db): submissions for
- * training, the seeds composed tunes were made from, training runs, model version rows
- * and ratings (the last three in runs.ts, model-versions.ts, ratings.ts). Synchronous on
+ * training, the seeds composed tunes were made from, training runs and model version rows
+ * (the last two in runs.ts and model-versions.ts). Synchronous on
  * purpose: every query is a few rows on a local file, quicker than a thread hop.
  */
 export const DB_FILE = "tunesmith.db";
@@ -62,7 +61,7 @@ export type ReviewResult =
       readonly submission?: Submission;
     };
 
-export interface Store extends TrainingRunStore, ModelVersionStore, RatingStore {
+export interface Store extends TrainingRunStore, ModelVersionStore {
   readonly file: string;
   /** Adds a pending submission unless the same music was already submitted (then returns that one). */
   addSubmission(submission: NewSubmission): AddSubmissionResult;
@@ -209,7 +208,6 @@ export function openStore(dir: string): Store {
   return {
     ...runs,
     ...modelVersionStore(db, (ids) => markUsed(ids)),
-    ...ratingStore(db),
     file,
     addSubmission: (submission) => add.immediate(submission),
     findByHash: (hash) => {

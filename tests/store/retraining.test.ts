@@ -1,4 +1,4 @@
-/** The store's retraining tables (migration 3): review, training runs, model version rows, ratings. */
+/** The store's retraining tables (migration 3): review, training runs, model version rows. */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,15 +39,16 @@ function deadPid(): number {
   return run.pid as number;
 }
 
-describe("migration 3", () => {
-  it("adds model_versions, training_runs and ratings", () => {
+describe("migrations 3 and 4", () => {
+  it("add model_versions and training_runs (the ratings table of 3 is dropped by 4)", () => {
     const { dir, store } = open();
     store.close();
     const db = new BetterSqlite3(path.join(dir, DB_FILE), { readonly: true });
     expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
     expect(MIGRATIONS.length).toBeGreaterThanOrEqual(3);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(["model_versions", "training_runs", "ratings"]));
+    expect(tables).toEqual(expect.arrayContaining(["model_versions", "training_runs"]));
+    expect(tables).not.toContain("ratings");
     db.close();
   });
 });
@@ -170,22 +171,5 @@ describe("model version rows", () => {
     expect(store.setVersionStatus("0", "rejected")).toBe(true);
     expect(store.getVersion("0")?.status).toBe("rejected");
     expect(() => store.markVersionActive("v9-20260101000000")).toThrow(/no model version/);
-  });
-});
-
-describe("ratings", () => {
-  it("keep one rating per member and tune", () => {
-    const { store } = open();
-    const tune = "c1:reel:D:1.2:12345";
-    const first = store.addRating({ guildId: null, userId: "1", tune, rating: 4 });
-    expect(first).toMatchObject({ replaced: false, rating: { rating: 4, tune } });
-    expect(store.addRating({ guildId: null, userId: "1", tune, rating: 2 })).toMatchObject({
-      replaced: true,
-      rating: { id: first.rating.id, rating: 2 },
-    });
-    store.addRating({ guildId: null, userId: "2", tune, rating: 5 });
-    expect(store.ratingSummary(tune)).toEqual({ count: 2, mean: 3.5 });
-    expect(store.ratingSummary("other")).toEqual({ count: 0, mean: null });
-    expect(() => store.addRating({ guildId: null, userId: "3", tune, rating: 2.5 })).toThrow(/integer/);
   });
 });
