@@ -38,13 +38,21 @@ export function looksLikeMidi(bytes: Uint8Array): boolean {
   return bytes[0] === 0x4d && bytes[1] === 0x54 && bytes[2] === 0x68 && bytes[3] === 0x64; // "MThd"
 }
 
-/** Strict UTF-8 with no NULs: anything else is a binary file, not ABC. */
+/**
+ * UTF-16 with a byte order mark; UTF-8, or else Windows-1252 (older ABC collections are Latin-1: "Ríl" as one byte 0xED)
+ * if the bytes read as text; NULs or many control characters mean a binary file, not ABC.
+ */
 function decodeText(bytes: Uint8Array): string {
+  // Windows Notepad's "Unicode" is UTF-16 with a byte order mark.
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new UploadError("not-a-tune", "that file is neither MIDI nor ABC text (it looks binary)");
+    text = new TextDecoder("windows-1252").decode(bytes);
+    const controls = text.match(/[\x01-\x08\x0b\x0e-\x1f\x7f]/g)?.length ?? 0;
+    if (controls > text.length / 100) text = "\0";
   }
   if (text.includes("\0"))
     throw new UploadError("not-a-tune", "that file is neither MIDI nor ABC text (it looks binary)");

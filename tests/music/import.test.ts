@@ -44,6 +44,20 @@ describe("importing uploads", () => {
     expect(abc.elements.flatMap((e) => (e.kind === "note" ? [midiOf(e.pitch)] : []))).toEqual([67, 69, 71]);
   });
 
+  it("reads ABC saved as Latin-1 (Windows-1252), as older collections are", () => {
+    const latin1 = Buffer.from("X:1\nT:R\xedl Mh\xf3r\nM:3/4\nK:G\nGAB|]\n", "latin1");
+    expect(() => new TextDecoder("utf-8", { fatal: true }).decode(latin1)).toThrow();
+    expect(importTune(latin1).title).toBe("R\u00edl Mh\u00f3r");
+  });
+
+  it("reads ABC saved as UTF-16 with a byte order mark", () => {
+    const abc = "X:1\nT:R\u00edl\nM:3/4\nK:G\nGAB|]\n";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(abc, "utf16le")]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const bytes of [le, be]) expect(importTune(bytes).title).toBe("R\u00edl");
+  });
+
   it("refuses oversized files before parsing them", () => {
     expect(codeOf(new Uint8Array(10 * 1024 * 1024).fill(65))).toBe("too-large");
     expect(codeOf(text("X:1\nK:C\nCDEF|]"), { maxBytes: 8 })).toBe("too-large");
