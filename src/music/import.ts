@@ -50,9 +50,8 @@ function decodeText(bytes: Uint8Array): string {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    text = new TextDecoder("windows-1252").decode(bytes);
-    const controls = text.match(/[\x01-\x08\x0b\x0e-\x1f\x7f]/g)?.length ?? 0;
-    if (controls > text.length / 100) text = "\0";
+    const controls = bytes.filter((b) => (b < 0x20 && ![0x09, 0x0a, 0x0c, 0x0d].includes(b)) || b === 0x7f);
+    text = controls.length > bytes.length / 100 ? "\0" : new TextDecoder("windows-1252").decode(bytes);
   }
   if (text.includes("\0"))
     throw new UploadError("not-a-tune", "that file is neither MIDI nor ABC text (it looks binary)");
