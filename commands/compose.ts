@@ -5,7 +5,7 @@ import {
   MessageFlags,
   SlashCommandBuilder,
 } from "discord.js";
-import { checkUpload, download, fetchTune, readTune } from "../src/bot/attachments.js";
+import { checkUpload, download, fetchTune, readTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
 import { checkCooldown, composeIntoReply, uploadLimits } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
 import {
@@ -70,9 +70,7 @@ export const data = new SlashCommandBuilder()
       .setMinValue(LIMITS.tempo.min)
       .setMaxValue(LIMITS.tempo.max),
   )
-  .addAttachmentOption((o) =>
-    o.setName("seed").setDescription("A tune to continue: MIDI (.mid, .midi) or ABC (.abc, .txt)"),
-  )
+  .addAttachmentOption((o) => o.setName("seed").setDescription(`A tune to continue: ${TUNE_FILE_KINDS}`))
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the tune; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {

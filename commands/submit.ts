@@ -1,5 +1,5 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
-import { checkUpload, fetchTune } from "../src/bot/attachments.js";
+import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
 import { uploadLimits } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
 import { submitForTraining } from "../src/bot/submit-flow.js";
@@ -9,7 +9,7 @@ export const data = new SlashCommandBuilder()
   .setName("submit")
   .setDescription("Offer a tune for training the model (reviewed by an admin first)")
   .addAttachmentOption((o) =>
-    o.setName("tune").setDescription("MIDI (.mid, .midi) or ABC (.abc, .txt), one tune").setRequired(true),
+    o.setName("tune").setDescription(`${TUNE_FILE_KINDS}, one tune`).setRequired(true),
   )
   .addStringOption((o) =>
     o.setName("title").setDescription("The tune's name (default: the file's title)").setMaxLength(100),

@@ -10,8 +10,12 @@ import { codeName, userText } from "./sanitize.js";
  * nothing, but a .mid that is not MIDI is refused rather than guessed at. Names are shown
  * back only through codeName (a stranger chose them).
  */
-export const TUNE_EXTENSIONS = [".mid", ".midi", ".abc", ".txt"] as const;
-const MIDI_EXTENSIONS = [".mid", ".midi"];
+/** .kar: karaoke MIDI files (a melody track with lyrics). */
+const MIDI_EXTENSIONS = [".mid", ".midi", ".kar"] as const;
+const ABC_EXTENSIONS = [".abc", ".txt"] as const;
+export const TUNE_EXTENSIONS = [...MIDI_EXTENSIONS, ...ABC_EXTENSIONS] as const;
+/** "MIDI (.mid, .midi, .kar) or ABC (.abc, .txt)", for messages and option descriptions. */
+export const TUNE_FILE_KINDS = `MIDI (${MIDI_EXTENSIONS.join(", ")}) or ABC (${ABC_EXTENSIONS.join(", ")})`;
 
 export const DOWNLOAD_TIMEOUT_MS = 15_000;
 
@@ -100,7 +104,7 @@ export function checkUpload(upload: Pick<Upload, "name" | "size">, maxBytes: num
   const extension = extensionOf(upload.name);
   if (!(TUNE_EXTENSIONS as readonly string[]).includes(extension)) {
     throw new UserFacingError(
-      `${codeName(upload.name)} isn't a tune file I can read. Send a MIDI file (.mid, .midi) or ABC notation (.abc, .txt).`,
+      `${codeName(upload.name)} isn't a tune file I can read. Send ${TUNE_FILE_KINDS}.`,
     );
   }
   if (upload.size > maxBytes) {
@@ -170,7 +174,7 @@ async function fetchCapped(upload: Upload, maxBytes: number, signal: AbortSignal
 
 /** The tune in a downloaded file; every problem is explained in terms the sender can fix. */
 export function readTune(name: string, bytes: Uint8Array, limits: Omit<UploadLimits, "timeoutMs">): Tune {
-  if (MIDI_EXTENSIONS.includes(extensionOf(name)) && !looksLikeMidi(bytes)) {
+  if ((MIDI_EXTENSIONS as readonly string[]).includes(extensionOf(name)) && !looksLikeMidi(bytes)) {
     throw new UserFacingError(
       `${codeName(name)} is named like a MIDI file but isn't one (MIDI files start with "MThd"). Send the real .mid file, or ABC notation as .abc.`,
     );

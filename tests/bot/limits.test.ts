@@ -56,12 +56,22 @@ describe("file names shown back", () => {
     for (const name of HOSTILE_NAMES) {
       const wrongType = messageOf(() => checkUpload({ name: `${name}.exe`, size: 10 }, 1000));
       expect(codeSpans(wrongType)).toHaveLength(1);
-      expect(wrongType).toMatch(/^`[^`\n]*` isn't a tune file I can read\. Send a MIDI file/);
+      expect(wrongType).toMatch(/^`[^`\n]*` isn't a tune file I can read\. Send MIDI \(/);
       const tooBig = messageOf(() => checkUpload({ name, size: 5000 }, 1000));
       expect(tooBig).toMatch(/^`[^`\n]*` is 5 KB; tunes up to 1000 bytes are accepted/);
       const fakeMidi = messageOf(() => readTune(`${name}.mid`, Buffer.from("not midi"), LIMITS));
       expect(fakeMidi).toMatch(/^`[^`\n]*` is named like a MIDI file but isn't one/);
     }
+  });
+
+  it("accepts karaoke MIDI (.kar) like any MIDI file, and names every accepted kind when refusing", () => {
+    expect(() => checkUpload({ name: "Song.KAR", size: 10 }, 1000)).not.toThrow();
+    expect(messageOf(() => readTune("song.kar", Buffer.from("not midi"), LIMITS))).toMatch(
+      /is named like a MIDI file but isn't one/,
+    );
+    expect(messageOf(() => checkUpload({ name: "song.wav", size: 10 }, 1000))).toContain(
+      "Send MIDI (.mid, .midi, .kar) or ABC (.abc, .txt).",
+    );
   });
 
   it("reader messages that quote the file's text are escaped: no markdown, link or heading gets through", () => {
