@@ -59,9 +59,9 @@ if (values.seed) {
   }
 }
 const firstSeedValue = values["seed-value"] === undefined ? undefined : Number(values["seed-value"]);
+const limits = { maxBars: settings.maxRequestBars, tokensPerBar: settings.maxTokensPerBar };
 const requests = Array.from({ length: count }, (_, i) => {
   try {
-    const limits = { maxBars: settings.maxRequestBars, tokensPerBar: settings.maxTokensPerBar };
     return validateRequest(
       {
         temperature: values.temperature,

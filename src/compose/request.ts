@@ -50,7 +50,7 @@ export const LIMITS = {
 
 export const DEFAULTS = { style: "reel", key: "D major", instrument: "fiddle" } as const;
 
-/** What one request may cost, set by the operator (MAX_BARS, MAX_TOKENS_PER_BAR). */
+/** What one request may cost, set by the operator (MAX_REQUEST_BARS, MAX_TOKENS_PER_BAR). */
 export interface RequestLimits {
   /** Most bars a user may ask for, at most LIMITS.bars.max. */
   readonly maxBars: number;

@@ -272,7 +272,8 @@ class TuneParser {
    * is read; the music of the others (accompaniment, harmony) is left out.
    */
   private switchVoice(id: string): void {
-    this.melodyVoice ??= id;
+    // Music before the first V: in the body is ABC's default voice, "1".
+    this.melodyVoice ??= this.inBody && this.elements.length > 0 ? "1" : id;
     // In the header, V: lines only declare the voices.
     if (!this.inBody) return;
     this.otherVoice = id !== this.melodyVoice;

@@ -168,6 +168,10 @@ describe("ABC as other collections write it", () => {
     expect(tune("V:1\nABcd efga|\nV:2\nD8|\nV:1\nABcd efga|]").elements).toEqual(
       tune("ABcd efga|ABcd efga|]").elements,
     );
+    // Music before any V: is the default voice 1.
+    expect(tune("ABcd efga|\nV:2\nD8|\nV:1\nABcd efga|]").elements).toEqual(
+      tune("ABcd efga|ABcd efga|]").elements,
+    );
   });
 
   it("keeps the part before a voice overlay (&) in each bar", () => {
