@@ -131,7 +131,7 @@ function chunkOf(lines: string[], from: number, to: number): Chunk {
 }
 
 /** Header and body fields this reader understands or deliberately ignores. */
-const FIELD_LETTERS = new Set("ABCDFGHIKLMNOPQRSTUVWXZmrsw+".split(""));
+const FIELD_LETTERS = new Set("ABCDEFGHIKLMNOPQRSTUVWXZmrsw+".split(""));
 /** ABC 2.1 predefined decoration symbols; `U:` may add more. */
 const DEFAULT_DECORATIONS = ".~HLMOPSTuv";
 

@@ -195,11 +195,11 @@ describe("ABC as other collections write it", () => {
     expect(midis(explicit)).toEqual([72, 78, 79]);
   });
 
-  it("reads additive meters, a byte order mark, continued titles, |:| and *", () => {
+  it("reads additive meters, a byte order mark, continued titles, the old E: field, |:| and *", () => {
     expect(tune("ABcde|]", "M:2+3/8\nL:1/8\nK:C").meter).toEqual({ num: 5, den: 8 });
     expect(tune("ABcdefg|]", "M:(2+2+3)/8\nL:1/8\nK:C").meter).toEqual({ num: 7, den: 8 });
     expect(parseAbcFile("\ufeffX:1\nT:Bom\nK:C\nC|]\n")[0]?.result.ok).toBe(true);
-    expect(parseAbc("X:1\nT:The Long\n+:Title\nK:C\nC|]\n").title).toBe("The Long Title");
+    expect(parseAbc("X:1\nT:The Long\n+:Title\nE:7\nK:C\nC|]\n").title).toBe("The Long Title");
     expect(bars(tune("|:ABcd efga|:|ABcd efga|]*"))).toEqual(["|:", ":|", "|]"]);
   });
 });
