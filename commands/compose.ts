@@ -20,6 +20,7 @@ import { submitForTraining } from "../src/bot/submit-flow.js";
 import { formatTemperature } from "../src/bot/tune-reply.js";
 import { type ComposeInput, LIMITS, validateRequest } from "../src/compose/request.js";
 import { STYLE_NAMES, STYLES } from "../src/compose/styles.js";
+import type { Tune } from "../src/music/tune.js";
 import { INSTRUMENT_NAMES } from "../src/render/instruments.js";
 
 /** /compose: a new tune from the model, with buttons to vary it. */
@@ -96,15 +97,22 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
   try {
     let request = settled;
     let seedId: number | undefined;
+    let seedNotes: readonly string[] = [];
     if (seedUpload) {
-      const { tune, bytes } = await fetchTune(seedUpload, limits);
+      const { tune, bytes, notes } = await fetchTune(seedUpload, limits);
+      seedNotes = notes;
       request = validateRequest(
         { ...input, seedValue: settled.seedValue, seed: tune },
         bot.settings.requestLimits,
       );
       seedId = bot.store.saveSeed(seedUpload.name, bytes);
     }
-    await composeIntoReply(bot, { interaction, request, ...(seedId !== undefined ? { seedId } : {}) });
+    await composeIntoReply(bot, {
+      interaction,
+      request,
+      seedNotes,
+      ...(seedId !== undefined ? { seedId } : {}),
+    });
   } catch (error) {
     bot.cooldowns.clear(user);
     throw error;
@@ -175,7 +183,7 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
         );
       seedBytes = { name: stored.fileName, bytes: stored.bytes };
     }
-    const seed = seedBytes ? readTune(seedBytes.name, seedBytes.bytes, limits) : undefined;
+    const seed = seedBytes ? readTune(seedBytes.name, seedBytes.bytes, limits).tune : undefined;
     const request = validateRequest(
       {
         temperature: next.temperature,
@@ -209,9 +217,9 @@ function randomSeedValue(): number {
 async function tuneOfMessage(
   interaction: ButtonInteraction,
   limits: ReturnType<typeof uploadLimits>,
-): Promise<{ tune: ReturnType<typeof readTune>; bytes: Uint8Array }> {
+): Promise<{ tune: Tune; bytes: Uint8Array }> {
   const file = interaction.message.attachments.find((a) => a.name === "tune.abc");
   if (!file) throw new UserFacingError("This message has no tune.abc any more, so I can't use its tune.");
   const bytes = await download(file, limits);
-  return { tune: readTune(file.name, bytes, limits), bytes };
+  return { tune: readTune(file.name, bytes, limits).tune, bytes };
 }

@@ -16,6 +16,7 @@ import { ModelVersions } from "../src/model/versions.js";
 import { MusicError } from "../src/music/errors.js";
 import { importTune } from "../src/music/import.js";
 import { abcKeyName } from "../src/music/key.js";
+import type { Tune } from "../src/music/tune.js";
 
 const { values } = parseArgs({
   options: {
@@ -45,15 +46,17 @@ const count = Number(values.count);
 if (!Number.isInteger(count) || count < 1 || count > 100)
   fail("--count must be a whole number from 1 to 100");
 const settings = config();
-let seed: ReturnType<typeof importTune> | undefined;
+let seed: Tune | undefined;
 if (values.seed) {
   try {
     const bytes = await readFile(values.seed);
-    seed = importTune(bytes, {
+    const imported = importTune(bytes, {
       maxBytes: settings.maxAttachmentBytes,
       maxNotes: settings.maxSeedNotes,
       maxBars: settings.maxSeedBars,
     });
+    seed = imported.tune;
+    for (const note of imported.notes) console.error(`seed: ${note}`);
   } catch (e) {
     fail(`cannot use ${values.seed} as a seed: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -83,7 +83,7 @@ async function previewFiles(
   submission: Submission,
 ): Promise<{ files: { name: string; bytes: Uint8Array }[]; problem?: string }> {
   try {
-    const tune = readTune(submission.fileName, submission.original, {
+    const { tune } = readTune(submission.fileName, submission.original, {
       maxBytes: Number.POSITIVE_INFINITY,
       maxNotes: bot.settings.maxSeedNotes,
       maxBars: bot.settings.maxSeedBars,

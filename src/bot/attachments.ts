@@ -1,6 +1,5 @@
 import { MusicError } from "../music/errors.js";
-import { importTune, looksLikeMidi } from "../music/import.js";
-import type { Tune } from "../music/tune.js";
+import { type ImportedTune, importTune, looksLikeMidi } from "../music/import.js";
 import { UserFacingError } from "./errors.js";
 import { codeName, userText } from "./sanitize.js";
 
@@ -173,7 +172,11 @@ async function fetchCapped(upload: Upload, maxBytes: number, signal: AbortSignal
 }
 
 /** The tune in a downloaded file; every problem is explained in terms the sender can fix. */
-export function readTune(name: string, bytes: Uint8Array, limits: Omit<UploadLimits, "timeoutMs">): Tune {
+export function readTune(
+  name: string,
+  bytes: Uint8Array,
+  limits: Omit<UploadLimits, "timeoutMs">,
+): ImportedTune {
   if ((MIDI_EXTENSIONS as readonly string[]).includes(extensionOf(name)) && !looksLikeMidi(bytes)) {
     throw new UserFacingError(
       `${codeName(name)} is named like a MIDI file but isn't one (MIDI files start with "MThd"). Send the real .mid file, or ABC notation as .abc.`,
@@ -197,10 +200,10 @@ export function readTune(name: string, bytes: Uint8Array, limits: Omit<UploadLim
 export async function fetchTune(
   upload: Upload,
   limits: UploadLimits,
-): Promise<{ tune: Tune; bytes: Uint8Array }> {
+): Promise<ImportedTune & { bytes: Uint8Array }> {
   checkUpload(upload, limits.maxBytes);
   const bytes = await download(upload, limits);
-  return { tune: readTune(upload.name, bytes, limits), bytes };
+  return { ...readTune(upload.name, bytes, limits), bytes };
 }
 
 /** A message as a sentence ending in one full stop. */

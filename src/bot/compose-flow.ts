@@ -18,6 +18,8 @@ export interface Composition {
   readonly seedId?: number;
   /** A line above the tune (which button made it). */
   readonly content?: string;
+  /** What reading the uploaded seed left out, to tell the user. */
+  readonly seedNotes?: readonly string[];
 }
 
 export function deadlineOf(interaction: { createdTimestamp: number }, bot: BotContext): Deadline {
@@ -64,6 +66,7 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
       attachmentLimit: interaction.attachmentSizeLimit,
       ...(job.seedId !== undefined ? { seedId: job.seedId } : {}),
       ...(job.content ? { content: job.content } : {}),
+      ...(job.seedNotes ? { seedNotes: job.seedNotes } : {}),
     }),
     deadline,
     bot.log,

@@ -72,6 +72,8 @@ export interface TuneReplyOptions {
   readonly seedId?: number;
   /** Said above the embed, e.g. "Hotter (1.5)". */
   readonly content?: string;
+  /** What reading the seed left out (other voices, chords…), listed with the tune's notes. */
+  readonly seedNotes?: readonly string[];
 }
 
 /** Settings that reproduce `result`'s request, for the buttons. */
@@ -89,11 +91,15 @@ export function settingsOf(result: Pick<ComposeResult, "request" | "tune">, seed
   };
 }
 
-export function tuneEmbed(result: ComposeResult, dropped: readonly string[] = []): EmbedBuilder {
+export function tuneEmbed(
+  result: ComposeResult,
+  dropped: readonly string[] = [],
+  seedNotes: readonly string[] = [],
+): EmbedBuilder {
   const { request, tune, model, timings } = result;
   const seeded = request.seed !== undefined;
   const key = `${tonicName(tune.key.tonic)} ${tune.key.mode}`;
-  const notes = [...result.notes];
+  const notes = [...seedNotes.map((n) => `seed: ${n}`), ...result.notes];
   if (dropped.length > 0)
     notes.push(`${dropped.join(" and ")} left out: the files were over Discord's upload limit`);
   const embed = new EmbedBuilder()
@@ -150,7 +156,7 @@ export function tuneReply(result: ComposeResult, options: TuneReplyOptions): Int
   const { kept, dropped } = fitFiles(tuneFiles(result), options.attachmentLimit);
   return {
     content: options.content ?? "",
-    embeds: [tuneEmbed(result, dropped)],
+    embeds: [tuneEmbed(result, dropped, options.seedNotes)],
     files: kept.map((f) => new AttachmentBuilder(Buffer.from(f.bytes), { name: f.name })),
     components: [tuneButtons(settingsOf(result, options.seedId))],
   };

@@ -92,13 +92,18 @@ export function parseAbcFile(text: string, options: AbcReadOptions = {}): Parsed
 
 /** Parses the first tune of an ABC text (an upload, a seed); throws AbcParseError. */
 export function parseAbc(text: string, options: AbcReadOptions = {}): Tune {
+  return readAbc(text, options).tune;
+}
+
+/** parseAbc, with what was left out or simplified on the way (voices, chords…) in words. */
+export function readAbc(text: string, options: AbcReadOptions = {}): { tune: Tune; repairs: string[] } {
   const maxChars = options.maxChars ?? ABC_LIMITS.maxChars;
   if (text.length > maxChars)
     throw new AbcParseError("too-large", `the text is longer than ${maxChars} characters`, { index: 0 });
   const first = splitTunes(text)[0];
   if (!first)
     throw new AbcParseError("no-tune", "no ABC tune found (expected a K: line and notes)", { index: 0 });
-  return parseTuneText(first.text, { index: 0, x: first.x, title: first.title }, first.line, options).tune;
+  return parseTuneText(first.text, { index: 0, x: first.x, title: first.title }, first.line, options);
 }
 
 interface Chunk {

@@ -1,4 +1,4 @@
-import { parseAbc } from "./abc-read.js";
+import { readAbc } from "./abc-read.js";
 import { MusicError } from "./errors.js";
 import { midiToTune } from "./midi-read.js";
 import type { Tune } from "./tune.js";
@@ -15,9 +15,15 @@ export interface ImportLimits {
 
 export class UploadError extends MusicError {}
 
+export interface ImportedTune {
+  readonly tune: Tune;
+  /** What the reader left out or simplified (other voices, chords…), to tell the sender. */
+  readonly notes: readonly string[];
+}
+
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
-export function importTune(bytes: Uint8Array, limits: ImportLimits = {}): Tune {
+export function importTune(bytes: Uint8Array, limits: ImportLimits = {}): ImportedTune {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > maxBytes) {
     throw new UploadError(
@@ -28,10 +34,11 @@ export function importTune(bytes: Uint8Array, limits: ImportLimits = {}): Tune {
   if (bytes.length === 0) throw new UploadError("empty", "that file is empty");
   const { maxNotes, maxBars } = limits;
   const counts = { ...(maxNotes ? { maxNotes } : {}), ...(maxBars ? { maxBars } : {}) };
-  if (looksLikeMidi(bytes)) return midiToTune(bytes, { maxBytes, ...counts });
+  if (looksLikeMidi(bytes)) return { tune: midiToTune(bytes, { maxBytes, ...counts }), notes: [] };
   const text = decodeText(bytes);
   // Each byte is at most one character, so the byte limit also bounds the text.
-  return parseAbc(text, { ...counts, maxChars: maxBytes });
+  const { tune, repairs } = readAbc(text, { ...counts, maxChars: maxBytes });
+  return { tune, notes: repairs };
 }
 
 export function looksLikeMidi(bytes: Uint8Array): boolean {

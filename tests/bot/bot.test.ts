@@ -115,11 +115,25 @@ describe("the Tunesmith bot", () => {
     const midiSeed = h.emulator.addAttachment("seed.mid", midiBytes);
     const fromMidi = h.emulator.slash("compose", { options: { seed: midiSeed, bars: 8 }, user: newUser() });
     const shown = await tuneMessage(fromMidi);
-    const heard = melody(importTune(midiBytes));
+    const heard = melody(importTune(midiBytes).tune);
     expect(heard.map((n) => n.split(":")[0])).toEqual(
       melody(parseAbc(MIDI_SEED_ABC)).map((n) => n.split(":")[0]),
     );
     expect(melody(tuneOf(shown)).slice(0, heard.length)).toEqual(heard);
+  });
+
+  it("continues the first voice of a two-voice ABC seed, and says the other was left out", async () => {
+    const twoVoices = `${SEED_ABC.replace("K:G\n", "K:G\nV:1\n")}V:2\nG,6|G,6|G,6|\n`;
+    const run = h.emulator.slash("compose", {
+      options: { seed: h.emulator.addAttachment("duet.abc", twoVoices), bars: 8 },
+      user: newUser(),
+    });
+    const shown = await tuneMessage(run);
+    const seedNotes = melody(parseAbc(SEED_ABC));
+    expect(melody(tuneOf(shown)).slice(0, seedNotes.length)).toEqual(seedNotes);
+    expect(shown.embeds[0]?.description).toContain(
+      "seed: kept the first voice (V:1) and left out the others",
+    );
   });
 
   it("refuses a corrupt, an oversized and a disguised seed privately, and keeps answering", async () => {

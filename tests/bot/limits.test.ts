@@ -98,7 +98,7 @@ describe("bars per seed", () => {
   const abc = (bars: number) => `X:1\nT:Long\nM:2/2\nL:1/8\nK:D\n${bar.repeat(bars)}]\n`;
 
   it("reads a seed within MAX_SEED_BARS and refuses a longer one with the limit named", () => {
-    expect(readTune("ok.abc", Buffer.from(abc(16)), LIMITS).elements.length).toBeGreaterThan(16);
+    expect(readTune("ok.abc", Buffer.from(abc(16)), LIMITS).tune.elements.length).toBeGreaterThan(16);
     expect(messageOf(() => readTune("long.abc", Buffer.from(abc(17)), LIMITS))).toMatch(
       /^I couldn't read `long\.abc`: .*more than 16 bars/,
     );

@@ -112,7 +112,7 @@ describe("attachments", () => {
       /named like a MIDI file/,
     );
     expect(() => readTune("x.abc", new Uint8Array([0xff, 0xfe, 0]), limits)).toThrow(UserFacingError);
-    expect(readTune("x.txt", new TextEncoder().encode("X:1\nK:D\nDEF|"), limits).key.tonic.step).toBe(1);
+    expect(readTune("x.txt", new TextEncoder().encode("X:1\nK:D\nDEF|"), limits).tune.key.tonic.step).toBe(1);
   });
 });
 

@@ -160,7 +160,7 @@ describe("continuing a seed", () => {
   });
 
   it("continues a MIDI upload", () => {
-    const seed = importTune(tuneToMidi(fixtures[0] as Tune));
+    const seed = importTune(tuneToMidi(fixtures[0] as Tune)).tune;
     const { tune, generatedFrom } = compose({ seed });
     expect(generatedFrom).toBeGreaterThan(0);
     expect(tune.meter).toEqual(seed.meter);

@@ -49,7 +49,7 @@ function read(c: FuzzCase): Tune[] {
   const text = () => (typeof c.input === "string" ? c.input : new TextDecoder().decode(c.input));
   switch (c.target) {
     case "import":
-      return [importTune(bytes(), limits)];
+      return [importTune(bytes(), limits).tune];
     case "midi":
       return [midiToTune(bytes(), limits)];
     case "abc":

@@ -38,16 +38,25 @@ function simpleMidi(): Uint8Array {
 
 describe("importing uploads", () => {
   it("recognises MIDI and ABC by content, whatever the file is called", () => {
-    expect(importTune(simpleMidi()).elements.filter((e) => e.kind === "note")).toHaveLength(5);
-    const abc = importTune(text("\uFEFFX:1\nT:Upload\nM:3/4\nK:G\nGAB|]\n"));
+    expect(importTune(simpleMidi()).tune.elements.filter((e) => e.kind === "note")).toHaveLength(5);
+    const abc = importTune(text("\uFEFFX:1\nT:Upload\nM:3/4\nK:G\nGAB|]\n")).tune;
     expect(abc.title).toBe("Upload");
     expect(abc.elements.flatMap((e) => (e.kind === "note" ? [midiOf(e.pitch)] : []))).toEqual([67, 69, 71]);
+  });
+
+  it("tells what reading left out: other voices, chords; nothing for MIDI", () => {
+    const abc = "X:1\nT:Duet\nM:3/4\nK:G\nV:1\nG[Bd]d|\nV:2\nG,3|\n";
+    expect(importTune(text(abc)).notes).toEqual([
+      "chords reduced to their top note",
+      "kept the first voice (V:1) and left out the others",
+    ]);
+    expect(importTune(simpleMidi()).notes).toEqual([]);
   });
 
   it("reads ABC saved as Latin-1 (Windows-1252), as older collections are", () => {
     const latin1 = Buffer.from("X:1\nT:R\xedl Mh\xf3r\nM:3/4\nK:G\nGAB|]\n", "latin1");
     expect(() => new TextDecoder("utf-8", { fatal: true }).decode(latin1)).toThrow();
-    expect(importTune(latin1).title).toBe("R\u00edl Mh\u00f3r");
+    expect(importTune(latin1).tune.title).toBe("R\u00edl Mh\u00f3r");
   });
 
   it("reads ABC saved as UTF-16 with a byte order mark", () => {
@@ -55,7 +64,7 @@ describe("importing uploads", () => {
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(abc, "utf16le")]);
     const be = Buffer.from(le);
     be.swap16();
-    for (const bytes of [le, be]) expect(importTune(bytes).title).toBe("R\u00edl");
+    for (const bytes of [le, be]) expect(importTune(bytes).tune.title).toBe("R\u00edl");
   });
 
   it("refuses oversized files before parsing them", () => {
