@@ -99,7 +99,8 @@ export function tuneEmbed(
   const { request, tune, model, timings } = result;
   const seeded = request.seed !== undefined;
   const key = `${tonicName(tune.key.tonic)} ${tune.key.mode}`;
-  const notes = [...seedNotes.map((n) => `seed: ${n}`), ...result.notes];
+  // Seed notes may quote the uploaded file (a voice's name): shown as user text.
+  const notes = [...seedNotes.map((n) => `seed: ${userText(n, 200)}`), ...result.notes];
   if (dropped.length > 0)
     notes.push(`${dropped.join(" and ")} left out: the files were over Discord's upload limit`);
   const embed = new EmbedBuilder()

@@ -122,8 +122,9 @@ describe("the Tunesmith bot", () => {
     expect(melody(tuneOf(shown)).slice(0, heard.length)).toEqual(heard);
   });
 
-  it("continues the first voice of a two-voice ABC seed, and says the other was left out", async () => {
-    const twoVoices = `${SEED_ABC.replace("K:G\n", "K:G\nV:1\n")}V:2\nG,6|G,6|G,6|\n`;
+  it("continues the first voice of a two-voice ABC seed, and says (escaped) the other was left out", async () => {
+    const lead = "V:[lead](https://evil.example)\n";
+    const twoVoices = `${SEED_ABC.replace("K:G\n", `K:G\n${lead}`)}V:2\nG,6|G,6|G,6|\n`;
     const run = h.emulator.slash("compose", {
       options: { seed: h.emulator.addAttachment("duet.abc", twoVoices), bars: 8 },
       user: newUser(),
@@ -132,7 +133,7 @@ describe("the Tunesmith bot", () => {
     const seedNotes = melody(parseAbc(SEED_ABC));
     expect(melody(tuneOf(shown)).slice(0, seedNotes.length)).toEqual(seedNotes);
     expect(shown.embeds[0]?.description).toContain(
-      "seed: kept the first voice (V:1) and left out the others",
+      "seed: kept the first voice (V:\\[lead](https://evil.example)) and left out the others",
     );
   });
 
