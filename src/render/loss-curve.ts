@@ -1,6 +1,7 @@
 /**
- * The training loss curve as an SVG line chart (train and validation, nats/token per
- * epoch), rendered to PNG by png.ts for the model card and the admin's retrain report.
+ * Loss curves as SVG line charts, rendered to PNG by png.ts: the pretraining curve (train
+ * and validation per epoch) for the model card, and through `lineChartSvg` the retraining
+ * curve (src/retrain/curve.ts) for the admin's report.
  */
 export interface LossPoint {
   readonly epoch: number;
@@ -8,33 +9,76 @@ export interface LossPoint {
   readonly validation: number;
 }
 
+export function lossCurveSvg(points: readonly LossPoint[], title = "Training loss"): string {
+  return lineChartSvg({
+    title,
+    xLabel: "epoch",
+    lines: [
+      { label: "training", colour: "#1f77b4", points: points.map((p) => [p.epoch, p.train]) },
+      { label: "validation", colour: "#d62728", points: points.map((p) => [p.epoch, p.validation]) },
+    ],
+  });
+}
+
+export interface ChartLine {
+  readonly label: string;
+  readonly colour: string;
+  /** [x, y]; points with a non-finite y are left out. */
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** A horizontal dashed line at a value, labelled at the left or right end. */
+export interface ChartLevel {
+  readonly value: number;
+  readonly colour: string;
+  readonly label: string;
+  readonly labelAtRight?: boolean;
+}
+
+export interface LineChart {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly lines: readonly ChartLine[];
+  readonly levels?: readonly ChartLevel[];
+}
+
 const W = 720;
 const H = 420;
 const M = { left: 64, right: 24, top: 40, bottom: 52 };
 
-export function lossCurveSvg(points: readonly LossPoint[], title = "Training loss"): string {
-  const xs = points.map((p) => p.epoch);
-  const ys = points.flatMap((p) => [p.train, p.validation]).filter(Number.isFinite);
-  const xMax = Math.max(1, ...xs);
+/** Loss (nats/token, from 0.1 below the lowest point) against `xLabel`, with a legend. */
+export function lineChartSvg(chart: LineChart): string {
+  const lines = chart.lines.map((l) => ({ ...l, points: l.points.filter(([, v]) => Number.isFinite(v)) }));
+  const levels = (chart.levels ?? []).filter((l) => Number.isFinite(l.value));
+  const ys = [...lines.flatMap((l) => l.points.map(([, v]) => v)), ...levels.map((l) => l.value)];
   const yMin = Math.floor(Math.min(...ys, 1) * 10) / 10;
-  const yMax = Math.ceil(Math.max(...ys, yMin + 0.1) * 10) / 10;
+  const yMax = Math.max(Math.ceil(Math.max(...ys, yMin + 0.1) * 10) / 10, yMin + 0.1);
+  const xMax = Math.max(1, ...lines.flatMap((l) => l.points.map(([t]) => t)));
   const x = (v: number) => M.left + (v / xMax) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - ((v - yMin) / (yMax - yMin)) * (H - M.top - M.bottom);
-  const line = (pick: (p: LossPoint) => number) =>
-    points.map((p, i) => `${i === 0 ? "M" : "L"}${x(p.epoch).toFixed(1)},${y(pick(p)).toFixed(1)}`).join(" ");
+  const path = (l: ChartLine) =>
+    l.points.length === 0
+      ? ""
+      : `<path d="${l.points.map(([t, v], i) => `${i === 0 ? "M" : "L"}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}" fill="none" stroke="${l.colour}" stroke-width="2.5"/>`;
+  const level = (l: ChartLevel) =>
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${y(l.value).toFixed(1)}" y2="${y(l.value).toFixed(1)}" stroke="${l.colour}" stroke-width="2" stroke-dasharray="8 5"/>` +
+    `<text x="${l.labelAtRight ? W - M.right - 4 : M.left + 4}" y="${(y(l.value) - 6).toFixed(1)}" text-anchor="${l.labelAtRight ? "end" : "start"}" fill="${l.colour}">${escapeXml(l.label)} ${l.value.toFixed(3)}</text>`;
+  const legend = lines.map(
+    (l, i) =>
+      `<text x="${W - M.right}" y="${M.top + 8 + 18 * i}" text-anchor="end" fill="${l.colour}">— ${escapeXml(l.label)}</text>`,
+  );
   const yTicks = Array.from({ length: 6 }, (_, i) => yMin + ((yMax - yMin) * i) / 5);
-  const xTicks = Array.from(new Set(Array.from({ length: 6 }, (_, i) => Math.round((xMax * i) / 5))));
+  const xTicks = [...new Set(Array.from({ length: 6 }, (_, i) => Math.round((xMax * i) / 5)))];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans" font-size="13">
 <rect width="${W}" height="${H}" fill="white"/>
-<text x="${W / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>
+<text x="${W / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(chart.title)}</text>
 ${yTicks.map((t) => `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${M.left - 8}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(2)}</text>`).join("\n")}
 ${xTicks.map((t) => `<text x="${x(t)}" y="${H - M.bottom + 18}" text-anchor="middle">${t}</text>`).join("\n")}
-<text x="${W / 2}" y="${H - 12}" text-anchor="middle">epoch</text>
+<text x="${W / 2}" y="${H - 12}" text-anchor="middle">${escapeXml(chart.xLabel)}</text>
 <text x="16" y="${H / 2}" text-anchor="middle" transform="rotate(-90 16 ${H / 2})">loss (nats/token)</text>
-<path d="${line((p) => p.train)}" fill="none" stroke="#1f77b4" stroke-width="2.5"/>
-<path d="${line((p) => p.validation)}" fill="none" stroke="#d62728" stroke-width="2.5"/>
-<text x="${W - M.right - 150}" y="${M.top + 8}" fill="#1f77b4">— training</text>
-<text x="${W - M.right - 150}" y="${M.top + 26}" fill="#d62728">— validation</text>
+${lines.map(path).join("\n")}
+${levels.map(level).join("\n")}
+${legend.join("\n")}
 </svg>`;
 }
 
