@@ -22,7 +22,6 @@ import {
   ApplicationIntegrationType,
   ChannelType,
   ComponentType,
-  type GuildMemberFlags,
   InteractionContextType,
   InteractionType,
   type Locale,
@@ -123,21 +122,9 @@ export class PayloadBuilder {
     options: Record<string, OptionInput>,
     ctx: InteractionContextOptions,
   ): APIChatInputApplicationCommandGuildInteraction {
-    const { name, path, id, leafDefs } = this.resolveCommand(command);
-    const resolved: APIInteractionDataResolved = {};
-    const leaf = Object.entries(options).map(([optName, input]) =>
-      this.option(optName, input, leafDefs, resolved, command),
-    );
     return {
       ...this.base(ids, InteractionType.ApplicationCommand, ctx),
-      data: {
-        id,
-        name,
-        type: ApplicationCommandType.ChatInput,
-        ...(ctx.dm ? {} : { guild_id: this.world.guildId }),
-        options: wrapSubcommands(path, leaf),
-        ...(Object.keys(resolved).length ? { resolved } : {}),
-      },
+      data: this.commandData(command, options, ctx),
     } as APIChatInputApplicationCommandGuildInteraction;
   }
 
@@ -149,8 +136,21 @@ export class PayloadBuilder {
     focused: string,
     ctx: InteractionContextOptions,
   ): APIApplicationCommandAutocompleteGuildInteraction {
-    const { name, path, id, leafDefs } = this.resolveCommand(command);
     if (!(focused in options)) throw new Error(`autocomplete: focused option "${focused}" has no value`);
+    return {
+      ...this.base(ids, InteractionType.ApplicationCommandAutocomplete, ctx),
+      data: this.commandData(command, options, ctx, focused),
+    } as APIApplicationCommandAutocompleteGuildInteraction;
+  }
+
+  /** A slash command's data: its options typed by the registered definitions, attachments resolved. */
+  private commandData(
+    command: string,
+    options: Record<string, OptionInput>,
+    ctx: InteractionContextOptions,
+    focused?: string,
+  ) {
+    const { name, path, id, leafDefs } = this.resolveCommand(command);
     const resolved: APIInteractionDataResolved = {};
     const leaf = Object.entries(options).map(([optName, input]) => {
       const built = this.option(optName, input, leafDefs, resolved, command);
@@ -159,14 +159,12 @@ export class PayloadBuilder {
       return { ...built, value: String(raw), focused: true } as APIApplicationCommandInteractionDataOption;
     });
     return {
-      ...this.base(ids, InteractionType.ApplicationCommandAutocomplete, ctx),
-      data: {
-        id,
-        name,
-        type: ApplicationCommandType.ChatInput,
-        guild_id: this.world.guildId,
-        options: wrapSubcommands(path, leaf),
-      },
+      id,
+      name,
+      type: ApplicationCommandType.ChatInput,
+      ...(ctx.dm ? {} : { guild_id: this.world.guildId }),
+      options: wrapSubcommands(path, leaf),
+      ...(Object.keys(resolved).length ? { resolved } : {}),
     };
   }
 
@@ -305,17 +303,8 @@ export class PayloadBuilder {
       public_flags: 0 as UserFlags,
     };
     return {
-      user,
-      roles: roleIds,
+      ...this.world.guildMember(user, roleIds),
       permissions: (spec.permissions ?? this.world.permissionsFor(roleIds)).toString(),
-      joined_at: this.world.createdAt,
-      deaf: false,
-      mute: false,
-      flags: 0 as GuildMemberFlags,
-      nick: null,
-      avatar: null,
-      premium_since: null,
-      pending: false,
     };
   }
 

@@ -161,9 +161,14 @@ export class World {
   }
 
   botMember(): APIGuildMember {
+    return this.guildMember(this.botUser, []);
+  }
+
+  /** A member of the guild as Discord sends one, joined when the guild was made. */
+  guildMember(user: APIUser, roles: readonly string[]): APIGuildMember & { user: APIUser } {
     return {
-      user: this.botUser,
-      roles: [],
+      user,
+      roles: [...roles],
       joined_at: this.createdAt,
       deaf: false,
       mute: false,
