@@ -9,16 +9,17 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBot, startBot } from "../../src/bot/start.js";
+import type { RunningBot } from "../../src/bot/start.js";
 import { createLogger } from "../../src/log.js";
 import { initBackend } from "../../src/model/backend.js";
 import { ModelVersions, VERSION_ZERO } from "../../src/model/versions.js";
 import { openStore } from "../../src/store/store.js";
-import { field, newUser, registerCommands, tuneMessage } from "../bot/harness.js";
-import { DiscordEmulator, opt } from "../discord/emulator.js";
+import { field, newUser, tuneMessage } from "../bot/harness.js";
+import { type DiscordEmulator, opt } from "../discord/emulator.js";
 import { type RedisServer, startRedis, warnIfNoRedis } from "../helpers/redis.js";
 import { approveSubmissions, type Fixture, makeFixture } from "../retrain/fixtures.js";
-import { type ScriptProcess, startWorker, stopProcess } from "./processes.js";
+import { type RedisDeployment, startRedisDeployment } from "./deployment.js";
+import type { ScriptProcess } from "./processes.js";
 
 const noRedis = warnIfNoRedis("tests/jobs/retrain-workers.test.ts");
 const STEPS = 30;
@@ -29,7 +30,8 @@ describe.skipIf(noRedis)("retraining on a worker process", () => {
   let emulator: DiscordEmulator;
   let bot: RunningBot;
   const admin = newUser("admin");
-  const workers: (ScriptProcess & { name: string })[] = [];
+  let workers: RedisDeployment["workers"];
+  let deployment: RedisDeployment | undefined;
 
   beforeAll(async () => {
     await initBackend("cpu");
@@ -51,31 +53,31 @@ describe.skipIf(noRedis)("retraining on a worker process", () => {
       MODEL_POLL_SECONDS: "0",
       LOG_LEVEL: "debug",
     };
-    emulator = await new DiscordEmulator({ waitTimeoutMs: 60_000 }).start();
-    workers.push(...(await Promise.all([startWorker(env), startWorker(env)])));
-    bot = await startBot({
-      config: {
-        discordToken: emulator.botToken,
-        discordApiUrl: emulator.apiUrl,
-        dataDir: fx.dataDir,
-        modelDir: fx.modelDir,
-        corpusDir: fx.corpusDir,
-        tfBackend: "cpu",
-        redisUrl: redis.url,
-        adminUserIds: [admin.id as string],
-        modelPollSeconds: 0,
-        composeCooldownSeconds: 0,
+    deployment = await startRedisDeployment({
+      workerEnv: env,
+      bot: {
+        config: {
+          dataDir: fx.dataDir,
+          modelDir: fx.modelDir,
+          corpusDir: fx.corpusDir,
+          tfBackend: "cpu",
+          redisUrl: redis.url,
+          adminUserIds: [admin.id as string],
+          modelPollSeconds: 0,
+          composeCooldownSeconds: 0,
+        },
+        settings: { retrainProgressMs: 50 },
+        log: createLogger({
+          level: "silent",
+          destination: new Writable({ write: (_c, _e, done) => done() }),
+        }),
       },
-      settings: { retrainProgressMs: 50 },
-      log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) }),
     });
-    await registerCommands(emulator, bot.commands);
+    ({ emulator, bot, workers } = deployment);
   }, 90_000);
 
   afterAll(async () => {
-    await bot?.stop();
-    await Promise.all(workers.map((w) => stopProcess(w)));
-    await emulator?.close();
+    await deployment?.stop();
     await redis?.stop();
     fx?.cleanup();
   });

@@ -10,12 +10,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBot, startBot } from "../../src/bot/start.js";
+import type { RunningBot } from "../../src/bot/start.js";
 import { createLogger } from "../../src/log.js";
-import { field, MODEL_DIR, newUser, registerCommands, tuneMessage } from "../bot/harness.js";
-import { DiscordEmulator, type SeenMessage } from "../discord/emulator.js";
+import { field, MODEL_DIR, newUser, tuneMessage } from "../bot/harness.js";
+import type { DiscordEmulator, SeenMessage } from "../discord/emulator.js";
 import { type RedisServer, startRedis, warnIfNoRedis } from "../helpers/redis.js";
-import { type ScriptProcess, startWorker, stopProcess } from "./processes.js";
+import { type RedisDeployment, startRedisDeployment } from "./deployment.js";
+import type { ScriptProcess } from "./processes.js";
 
 const noRedis = warnIfNoRedis("tests/jobs/scale.test.ts");
 const REQUESTS = 50;
@@ -27,7 +28,8 @@ describe.skipIf(noRedis)("a bot and two worker processes on Redis", () => {
   let emulator: DiscordEmulator;
   let bot: RunningBot;
   let dataDir: string;
-  const workers: (ScriptProcess & { name: string })[] = [];
+  let workers: RedisDeployment["workers"];
+  let deployment: RedisDeployment | undefined;
   const botLogs: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
@@ -43,35 +45,32 @@ describe.skipIf(noRedis)("a bot and two worker processes on Redis", () => {
       WORKER_JOBS: "compose",
       LOG_LEVEL: "debug",
     };
-    emulator = await new DiscordEmulator({ waitTimeoutMs: 60_000 }).start();
-    workers.push(...(await Promise.all([startWorker(env), startWorker(env)])));
-    bot = await startBot({
-      config: {
-        discordToken: emulator.botToken,
-        discordApiUrl: emulator.apiUrl,
-        dataDir,
-        modelDir: MODEL_DIR,
-        tfBackend: "wasm",
-        redisUrl: redis.url,
-        redisPrefix: "tunesmith",
-      },
-      log: createLogger({
-        level: "debug",
-        destination: new Writable({
-          write(chunk, _encoding, done) {
-            for (const line of String(chunk).split("\n").filter(Boolean)) botLogs.push(JSON.parse(line));
-            done();
-          },
+    deployment = await startRedisDeployment({
+      workerEnv: env,
+      bot: {
+        config: {
+          dataDir,
+          modelDir: MODEL_DIR,
+          tfBackend: "wasm",
+          redisUrl: redis.url,
+          redisPrefix: "tunesmith",
+        },
+        log: createLogger({
+          level: "debug",
+          destination: new Writable({
+            write(chunk, _encoding, done) {
+              for (const line of String(chunk).split("\n").filter(Boolean)) botLogs.push(JSON.parse(line));
+              done();
+            },
+          }),
         }),
-      }),
+      },
     });
-    await registerCommands(emulator, bot.commands);
+    ({ emulator, bot, workers } = deployment);
   }, 90_000);
 
   afterAll(async () => {
-    await bot?.stop();
-    await Promise.all(workers.map((w) => stopProcess(w)));
-    await emulator?.close();
+    await deployment?.stop();
     await redis?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
