@@ -99,8 +99,7 @@ export function tuneEmbed(
   const { request, tune, model, timings } = result;
   const seeded = request.seed !== undefined;
   const key = `${tonicName(tune.key.tonic)} ${tune.key.mode}`;
-  // Seed notes may quote the uploaded file (a voice's name): shown as user text.
-  const notes = [...seedNotes.map((n) => `seed: ${userText(n, 200)}`), ...result.notes];
+  const notes = [...seedNotes.map((n) => `seed: ${n}`), ...result.notes];
   if (dropped.length > 0)
     notes.push(`${dropped.join(" and ")} left out: the files were over Discord's upload limit`);
   const embed = new EmbedBuilder()
@@ -118,7 +117,8 @@ export function tuneEmbed(
       { name: "Took", value: formatSeconds(timings.totalMs), inline: true },
     )
     .setFooter({ text: `seed value ${request.seedValue} · ${model.backend}` });
-  if (notes.length > 0) embed.setDescription(notes.map((n) => `• ${n}`).join("\n"));
+  // Notes may quote the uploaded seed (a voice's name): every one is shown as user text.
+  if (notes.length > 0) embed.setDescription(notes.map((n) => `• ${userText(n, 300)}`).join("\n"));
   if (result.renderings.png && !dropped.includes("score.png")) embed.setImage("attachment://score.png");
   return embed;
 }
