@@ -55,10 +55,18 @@ export const data = new SlashCommandBuilder()
       .setDescription("Sound of the MIDI file and the audio preview; default fiddle")
       .addChoices(INSTRUMENT_NAMES.map((name) => ({ name, value: name }))),
   )
+  .addStringOption((o) =>
+    o
+      .setName("form")
+      .setDescription(
+        "Parts and repeats, e.g. AABB (two parts, each twice), AB, AABBCC, ABAC; default per style",
+      )
+      .setMaxLength(12),
+  )
   .addIntegerOption((o) =>
     o
       .setName("bars")
-      .setDescription(`Length in bars (after the seed, if any); default ${LIMITS.bars.default}`)
+      .setDescription("Bars written (split evenly among the parts; after the seed, if any); default 8 a part")
       .setMinValue(LIMITS.bars.min)
       .setMaxValue(LIMITS.bars.max),
   )
@@ -84,6 +92,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     key: o.getString("key") ?? undefined,
     instrument: o.getString("instrument") ?? undefined,
     bars: o.getInteger("bars") ?? undefined,
+    form: o.getString("form") ?? undefined,
     tempo: o.getInteger("tempo") ?? undefined,
   };
   // Everything checkable without a download is refused before the deferral, at once.
@@ -191,6 +200,7 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
         key: next.key,
         instrument: next.instrument,
         bars: next.bars,
+        ...(next.form !== undefined ? { form: next.form } : {}),
         tempo: next.tempo,
         seedValue: next.seedValue,
         ...(seed ? { seed } : {}),

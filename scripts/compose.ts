@@ -2,7 +2,7 @@
  * Compose tunes offline — no Discord token, no network:
  *
  *   npm run compose -- --style jig --key "A dorian" --temperature 1.2 --bars 16 \
- *     --instrument fiddle [--tempo 112] [--seed some.mid] [--count 3] [--out out/] [--json]
+ *     [--form AABB] --instrument fiddle [--tempo 112] [--seed some.mid] [--count 3] [--out out/] [--json]
  *
  * Writes .mid, .ogg (audio preview), .png (score) and .abc per tune and prints a summary.
  */
@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
+import { describeForm } from "../src/compose/form.js";
 import { RequestError, validateRequest } from "../src/compose/request.js";
 import { config } from "../src/config.js";
 import { ModelVersions } from "../src/model/versions.js";
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     style: { type: "string" },
     key: { type: "string" },
     bars: { type: "string" },
+    form: { type: "string" },
     instrument: { type: "string" },
     tempo: { type: "string" },
     "top-p": { type: "string" },
@@ -71,6 +73,7 @@ const requests = Array.from({ length: count }, (_, i) => {
         style: values.style,
         key: values.key,
         bars: values.bars,
+        form: values.form,
         instrument: values.instrument,
         tempo: values.tempo,
         topP: values["top-p"],
@@ -124,6 +127,7 @@ for (const request of requests) {
     key: abcKeyName(result.tune.key),
     meter: `${result.tune.meter.num}/${result.tune.meter.den}`,
     bars: request.bars,
+    form: request.seed ? undefined : describeForm(request.form, request.partBars),
     style: request.style,
     instrument: request.instrument,
     tempo: request.tempo,
@@ -143,7 +147,7 @@ for (const request of requests) {
   if (!values.json) {
     const t = result.timings;
     console.log(
-      `${summary.title} — ${summary.style} in ${summary.key}, ${summary.meter}, ${summary.bars} bars, ` +
+      `${summary.title} — ${summary.style} in ${summary.key}, ${summary.meter}, ${summary.form ?? `${summary.bars} bars`}, ` +
         `${summary.tokens} tokens, ${summary.bitsPerNote?.toFixed(2)} bits/note (best of ${summary.candidates})`,
     );
     console.log(

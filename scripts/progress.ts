@@ -9,7 +9,8 @@ export function startProgressBar() {
   const tty = process.stderr.isTTY === true;
   const bar = new cliProgress.SingleBar(
     {
-      format: "epoch {epoch} [{bar}] {percentage}% | loss {loss} | {rate} tok/s | lr {lr} | ETA {eta_h}",
+      format:
+        "epoch {epoch} [{bar}] {percentage}% | loss {loss} (ppl {ppl}, acc {acc}) | {rate} tok/s | lr {lr} | ETA {eta_h}",
       stream: process.stderr,
       hideCursor: true,
       noTTYOutput: false,
@@ -23,6 +24,8 @@ export function startProgressBar() {
       const payload = {
         epoch: p.epoch + 1,
         loss: p.trainLoss.toFixed(3),
+        ppl: Math.exp(p.trainLoss).toFixed(2),
+        acc: percent(p.trainAccuracy),
         rate: Math.round(p.tokensPerSecond),
         lr: p.learningRate.toExponential(1),
         eta_h: formatEta(p.etaSeconds),
@@ -36,8 +39,9 @@ export function startProgressBar() {
     },
     epoch(e: EpochRecord): void {
       log(
-        `epoch ${e.epoch + 1}: train ${e.trainLoss.toFixed(3)}, validation ${e.valLoss.toFixed(3)} nats/token` +
-          `${e.improved ? " (best)" : ""}, lr ${e.learningRate.toExponential(1)}, ${Math.round(e.seconds)} s`,
+        `epoch ${e.epoch + 1}: train ${e.trainLoss.toFixed(3)} nats/token (perplexity ${Math.exp(e.trainLoss).toFixed(2)}, ` +
+          `accuracy ${percent(e.trainAccuracy)}), validation ${e.valLoss.toFixed(3)} (perplexity ${Math.exp(e.valLoss).toFixed(2)}, ` +
+          `accuracy ${percent(e.valAccuracy)})${e.improved ? " (best)" : ""}, lr ${e.learningRate.toExponential(1)}, ${Math.round(e.seconds)} s`,
       );
     },
     log,
@@ -51,6 +55,10 @@ export function startProgressBar() {
     console.error(line);
     started = false;
   }
+}
+
+function percent(share: number | undefined): string {
+  return share === undefined || Number.isNaN(share) ? "?" : `${(100 * share).toFixed(1)}%`;
 }
 
 function formatEta(seconds: number): string {

@@ -111,6 +111,7 @@ const summary = await retrain({
         stepInEpoch: p.step,
         stepsInEpoch: p.totalSteps,
         trainLoss: p.loss ?? Number.NaN,
+        trainAccuracy: Number.NaN,
         tokensPerSecond: p.tokensPerSecond,
         etaSeconds: p.etaSeconds ?? Number.POSITIVE_INFINITY,
         learningRate,

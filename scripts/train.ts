@@ -5,7 +5,10 @@
  *
  *   npm run train -- --corpus ../shared/corpus --out models/folk-2x256 \
  *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
- *     [--lr 0.002] [--seed 1] [--resume]
+ *     [--lr 0.002] [--seed 1] [--resume] [--init models/<parent>]
+ *
+ * --init fine-tunes a trained model (same layers and units) instead of starting from
+ * random weights; tokens the corpus adds to its vocabulary (tune types) start fresh.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     lr: { type: "string", default: "0.002" },
     seed: { type: "string", default: "1" },
     resume: { type: "boolean", default: false },
+    init: { type: "string" },
   },
 });
 
@@ -56,6 +60,7 @@ const result = await trainPretrained({
     seed: Number(values.seed),
   },
   resume: values.resume as boolean,
+  ...(values.init ? { initFrom: path.resolve(values.init) } : {}),
   signal: controller.signal,
   onProgress: bar.update,
   onEpoch: bar.epoch,

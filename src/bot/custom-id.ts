@@ -10,7 +10,8 @@ import { INSTRUMENT_NAMES, type InstrumentName } from "../render/instruments.js"
  *   c1:hot:t120.sjig.kADor.ifiddle.b16.p112.v1kz3ab.d7
  *
  * t temperature ×100, s style, k key (ABC spelling), i instrument, b bars, p tempo,
- * v seed value (base 36), d stored seed id (base 36, only for tunes composed from a seed).
+ * v seed value (base 36), f form (absent on buttons older than forms: the style's usual one),
+ * d stored seed id (base 36, only for tunes composed from a seed).
  * Names, not indexes, so reordering the style or instrument lists breaks no old button.
  * "c1" is the format version: a new format gets a new prefix and old buttons say so.
  */
@@ -29,6 +30,8 @@ export interface TuneSettings {
   readonly bars: number;
   readonly tempo: number;
   readonly seedValue: number;
+  /** "AABB"; absent: the style's usual form. */
+  readonly form?: string;
   /** The store's id of the seed the tune was composed from. */
   readonly seedId?: number;
 }
@@ -57,6 +60,7 @@ function encodeSettings(s: TuneSettings): string {
     `p${s.tempo}`,
     `v${s.seedValue.toString(36)}`,
   ];
+  if (s.form !== undefined) fields.push(`f${s.form}`);
   if (s.seedId !== undefined) fields.push(`d${s.seedId.toString(36)}`);
   return fields.join(".");
 }
@@ -91,6 +95,7 @@ function decodeSettings(payload: string): TuneSettings | undefined {
   const tempo = int("p");
   const seedValue = int("v", 36);
   const seedId = fields.has("d") ? int("d", 36) : undefined;
+  const form = fields.get("f");
   if (
     hundredths === undefined ||
     !(STYLE_NAMES as readonly string[]).includes(style ?? "") ||
@@ -100,7 +105,8 @@ function decodeSettings(payload: string): TuneSettings | undefined {
     bars === undefined ||
     tempo === undefined ||
     seedValue === undefined ||
-    (fields.has("d") && seedId === undefined)
+    (fields.has("d") && seedId === undefined) ||
+    (form !== undefined && !/^[A-Z]{1,12}$/.test(form))
   )
     return undefined;
   return {
@@ -111,6 +117,7 @@ function decodeSettings(payload: string): TuneSettings | undefined {
     bars,
     tempo,
     seedValue,
+    ...(form !== undefined ? { form } : {}),
     ...(seedId !== undefined ? { seedId } : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
   type InteractionEditReplyOptions,
 } from "discord.js";
 import type { ComposeResult } from "../compose/composer.js";
+import { describeForm } from "../compose/form.js";
 import { abcKeyName, tonicName } from "../music/key.js";
 import { encodeTuneButton, stepTemperature, type TuneSettings } from "./custom-id.js";
 import { userText } from "./sanitize.js";
@@ -87,6 +88,7 @@ export function settingsOf(result: Pick<ComposeResult, "request" | "tune">, seed
     bars: r.bars,
     tempo: r.tempo,
     seedValue: r.seedValue,
+    form: r.form.name,
     ...(seedId !== undefined ? { seedId } : {}),
   };
 }
@@ -110,6 +112,9 @@ export function tuneEmbed(
       { name: "Key", value: key, inline: true },
       { name: "Meter", value: `${tune.meter.num}/${tune.meter.den}`, inline: true },
       { name: "Bars", value: seeded ? `${request.bars} after the seed` : String(request.bars), inline: true },
+      ...(seeded
+        ? []
+        : [{ name: "Form", value: describeForm(request.form, request.partBars), inline: true }]),
       { name: "Tempo", value: `${request.tempo} bpm`, inline: true },
       { name: "Temperature", value: formatTemperature(request.temperature), inline: true },
       { name: "Instrument", value: request.instrument, inline: true },

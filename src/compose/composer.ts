@@ -4,6 +4,7 @@ import { loadModelDir } from "../model/model-dir.js";
 import { createStepper } from "../model/sampler-step.js";
 import type { Tune } from "../music/tune.js";
 import { prepareAudioPreview } from "../render/audio.js";
+import { FormTemplates } from "./form-plan.js";
 import { type CandidateReport, type ComposerModel, type GenerateOptions, generateTune } from "./generate.js";
 import { type Renderings, renderTune, stopwatch } from "./renderings.js";
 import type { ComposeRequest } from "./request.js";
@@ -72,11 +73,14 @@ export async function loadComposer(
     version: options.version ?? loaded.card?.created ?? "unknown",
     backend: backend.name,
   };
+  const formTemplates = FormTemplates.shipped();
+  if (!formTemplates) options.log?.("no models/form-templates.json: tunes get generic form plans");
   const model: ComposerModel = {
     name: info.name,
     vocabulary: loaded.vocabulary,
     table: buildTokenTable(loaded.vocabulary),
     stepper,
+    ...(formTemplates ? { formTemplates } : {}),
   };
   return {
     model: info,

@@ -4,14 +4,17 @@ import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
 import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
-import { beatLength, type Tune, type TuneElement } from "../music/tune.js";
+import { beatLength, type Meter, type Tune, type TuneElement } from "../music/tune.js";
+import { rhythmToken, type TuneType } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
+import { type FormTemplates, planForm } from "./form-plan.js";
+import { FormSteering } from "./form-steering.js";
 import { TuneGrammar } from "./grammar.js";
 import type { ComposeRequest } from "./request.js";
 import { type StepModel, sampleCandidates } from "./sampler.js";
 import { openBarLength, prepareSeed, shiftOctaves } from "./seed.js";
 import { checkStructure } from "./structure.js";
-import { STYLES } from "./styles.js";
+import { STYLES, type Style } from "./styles.js";
 import { tuneTitle } from "./title.js";
 import type { TokenTable } from "./token-table.js";
 
@@ -26,6 +29,8 @@ export interface ComposerModel {
   readonly vocabulary: Vocabulary;
   readonly table: TokenTable;
   readonly stepper: StepModel;
+  /** Real tunes' forms to borrow returns from; generic plans without them. */
+  readonly formTemplates?: FormTemplates;
 }
 
 export interface CandidateReport {
@@ -68,7 +73,10 @@ export function generateTune(
   const seed = request.seed ? prepareSeed(request.seed, vocabulary) : undefined;
   const meter = request.seed ? request.seed.meter : STYLES[request.style].meter;
   const key = request.seed ? request.seed.key : request.key;
-  const header = [meterToken(meter.num, meter.den), modeToken(key.mode)];
+  const style: Style = STYLES[request.style];
+  const rhythm = request.seed ? request.seed.rhythm : style.rhythm;
+  const typeToken = rhythm && vocabulary.id(rhythmToken(rhythm)) !== undefined ? [rhythmToken(rhythm)] : [];
+  const header = [meterToken(meter.num, meter.den), modeToken(key.mode), ...typeToken];
   const prompt = [BOS, ...(seed ? seed.tokens : header)];
   const barUnits = (meter.num * table.unitsPerWhole) / meter.den;
   if (!Number.isInteger(barUnits))
@@ -101,6 +109,10 @@ export function generateTune(
       `${request.bars} bars${seed ? " after this seed" : ""} need at least ${needed} tokens, more than this bot's limit of ${request.maxTokens} (its MAX_TOKENS_PER_BAR setting is too low for them)`,
     );
   }
+  const rng = Rng.derive(request.seedValue, 0x5eed);
+  const steering = seed
+    ? undefined
+    : formSteering(model, request, meter, rhythm, grammar, Rng.derive(request.seedValue, 0xf0e));
   const candidates = sampleCandidates(model.stepper, {
     grammar,
     start,
@@ -108,7 +120,8 @@ export function generateTune(
     candidates: request.candidates,
     temperature: request.temperature,
     topP: request.topP,
-    rng: Rng.derive(request.seedValue, 0x5eed),
+    rng,
+    ...(steering ? { steering } : {}),
     maxTokens: request.maxTokens,
     deadline: now() + (options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
     now,
@@ -162,6 +175,22 @@ export function generateTune(
     chosen,
     notes,
   };
+}
+
+/** One form plan per candidate, returns borrowed from real tunes of the type and meter. */
+function formSteering(
+  model: ComposerModel,
+  request: ComposeRequest,
+  meter: Meter,
+  rhythm: TuneType | undefined,
+  grammar: TuneGrammar,
+  rng: Rng,
+): FormSteering {
+  const templates = model.formTemplates?.matching(rhythm, meter, request.partBars) ?? [];
+  const plans = Array.from({ length: request.candidates }, () =>
+    planForm(request.form, request.partBars, templates, rng),
+  );
+  return new FormSteering(plans, grammar, model.table);
 }
 
 /** The grammar's pitch identity of the last note token in the prompt (a tie must land on it). */

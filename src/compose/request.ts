@@ -1,6 +1,7 @@
 import { type Key, KeyParseError, parseKey } from "../music/key.js";
 import type { Tune } from "../music/tune.js";
 import { INSTRUMENTS, type InstrumentName } from "../render/instruments.js";
+import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form.js";
 import { STYLE_NAMES, STYLES, type StyleName } from "./styles.js";
 
 /**
@@ -13,6 +14,8 @@ export interface ComposeInput {
   readonly style?: string;
   readonly key?: string;
   readonly bars?: number | string;
+  /** Parts and repeats: "AABB", "AB", "ABAC"… (the style's usual form when not given). */
+  readonly form?: string;
   readonly instrument?: string;
   readonly tempo?: number | string;
   readonly topP?: number | string;
@@ -25,7 +28,11 @@ export interface ComposeRequest {
   readonly temperature: number;
   readonly style: StyleName;
   readonly key: Key;
+  /** Bars written in the score: every section once (a repeated part is written once). */
   readonly bars: number;
+  /** The tune's parts; bars split evenly among its written sections. */
+  readonly form: FormSpec;
+  readonly partBars: number;
   readonly instrument: InstrumentName;
   /** Beats per minute, counting the meter's beat (a dotted quarter in a jig, a half in a reel). */
   readonly tempo: number;
@@ -121,18 +128,48 @@ export function validateRequest(
     input.seedValue === undefined || input.seedValue === ""
       ? Math.floor(random() * 2 ** 32)
       : number("seedValue", input.seedValue, { min: 0, max: 2 ** 32 - 1 }, 0, true);
+  const maxBars = Math.min(limits.maxBars, LIMITS.bars.max);
+  const explicitForm = input.form !== undefined && input.form.trim() !== "";
+  let form = parseForm(STYLES[style].form);
+  if (explicitForm) {
+    try {
+      form = parseForm(input.form as string);
+    } catch (e) {
+      if (!(e instanceof FormError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  const sections = form.sections.length;
+  const usualBars = Math.min(sections * STYLES[style].partBars, maxBars - (maxBars % sections));
   const bars = number(
     "bars",
     input.bars,
-    { min: LIMITS.bars.min, max: Math.min(limits.maxBars, LIMITS.bars.max) },
-    Math.min(LIMITS.bars.default, limits.maxBars),
+    { min: LIMITS.bars.min, max: maxBars },
+    usualBars >= LIMITS.bars.min ? usualBars : Math.min(LIMITS.bars.default, maxBars),
     true,
   );
+  let partBars = bars / sections;
+  const { min, max } = FORM_LIMITS.partBars;
+  if (!Number.isInteger(partBars) || partBars < min || partBars > max) {
+    if (explicitForm) {
+      const fits = [];
+      for (let n = min; n <= max && n * sections <= maxBars; n++)
+        if (n * sections >= LIMITS.bars.min) fits.push(n * sections);
+      problems.push(
+        `bars must split evenly into the ${sections} written part${sections === 1 ? "" : "s"} of form ${form.name}, ${min} to ${max} bars each: ${fits.join(", ") || "none fit this bot's limit"} (got ${bars})`,
+      );
+    }
+    // Without a form asked for, a length the style's form cannot take is one free part.
+    form = parseForm("A");
+    partBars = bars;
+  }
   const request: ComposeRequest = {
     temperature: number("temperature", input.temperature, LIMITS.temperature, LIMITS.temperature.default),
     style,
     key,
     bars,
+    form,
+    partBars,
     instrument,
     tempo: number("tempo", input.tempo, LIMITS.tempo, STYLES[style].bpm),
     topP: number("topP", input.topP, LIMITS.topP, LIMITS.topP.default),

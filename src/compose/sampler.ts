@@ -11,6 +11,13 @@ export interface StepModel {
   step(ids: Int32Array, state?: StepperState): StepResult;
 }
 
+/** Narrows what the grammar allows each candidate (a form plan, say); told of every token taken. */
+export interface Steering {
+  /** The tokens candidate `b` may take now: a subset of `mask`, never empty. */
+  narrow(b: number, state: DecodeState, mask: Uint8Array): Uint8Array;
+  taken(b: number, id: number, before: DecodeState, after: DecodeState): void;
+}
+
 export interface SampleOptions {
   readonly grammar: TuneGrammar;
   readonly start: DecodeState;
@@ -26,6 +33,8 @@ export interface SampleOptions {
   /** After this time (ms, `now()` clock) candidates finish by the shortest way. */
   readonly deadline?: number;
   readonly now?: () => number;
+  /** Off once the deadline passes: then candidates only finish the shortest way. */
+  readonly steering?: Steering;
 }
 
 export interface Candidate {
@@ -70,13 +79,15 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
     rows.forEach((b, r) => {
       const state = states[b] as DecodeState;
       const row = logits.subarray((rowOfLogits[r] as number) * V, ((rowOfLogits[r] as number) + 1) * V);
-      const mask = grammar.allowed(state, options.maxTokens - (ids[b] as number[]).length, late);
+      const allowed = grammar.allowed(state, options.maxTokens - (ids[b] as number[]).length, late);
+      const mask = options.steering && !late ? options.steering.narrow(b, state, allowed) : allowed;
       const id = drawToken(row, mask, options.temperature, options.topP, rng, probs);
       if (late) hurried[b] = true;
       nll[b] = (nll[b] as number) - logSoftmaxAt(row, id);
       (ids[b] as number[]).push(id);
       const next = grammar.next(state, id);
       if (!next) throw new SamplingError(`internal: the grammar allowed token ${id} and then refused it`);
+      options.steering?.taken(b, id, state, next);
       states[b] = next;
       if (!next.finished) {
         keep.push(rowOfLogits[r] as number);

@@ -2,6 +2,7 @@ import { MusicError } from "../music/errors.js";
 import { add, cmp, div, mul, type Rational, rat, sub, ZERO } from "../music/rational.js";
 import { parseLengthToken, TOKEN_UNIT, tuneToTokens } from "../music/tokens.js";
 import type { Tune, TuneElement } from "../music/tune.js";
+import { rhythmToken } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 
 /**
@@ -28,10 +29,13 @@ export class SeedError extends MusicError {}
 export const SEED_CONTEXT_TOKENS = 320;
 
 export function prepareSeed(
-  seed: Tune,
+  typedSeed: Tune,
   vocabulary: Vocabulary,
   contextTokens = SEED_CONTEXT_TOKENS,
 ): PreparedSeed {
+  // The tune type conditions the model like the meter and mode, where the model knows it.
+  const { rhythm, ...seed } = typedSeed;
+  const typeToken = rhythm && vocabulary.id(rhythmToken(rhythm)) !== undefined ? [rhythmToken(rhythm)] : [];
   if (!seed.elements.some((e) => e.kind === "note"))
     throw new SeedError("empty-seed", "the seed has no notes");
   const notes: string[] = [];
@@ -66,7 +70,12 @@ export function prepareSeed(
     notes.push(`the seed was long, so I continued from its last ${kept.keptBars} bars`);
     tune = kept.tune;
   }
-  return { tune, tokens: [meterToken, modeToken, ...kept.tokens], octaveShift: shift, notes };
+  return {
+    tune: rhythm ? { ...tune, rhythm } : tune,
+    tokens: [meterToken, modeToken, ...typeToken, ...kept.tokens],
+    octaveShift: shift,
+    notes,
+  };
 }
 
 function known(vocabulary: Vocabulary, prefix: string): string {

@@ -36,6 +36,8 @@ export interface ModelCard {
     readonly trainLoss: number;
     readonly validationLoss: number;
     readonly validationBitsPerNote: number;
+    /** Next-token accuracy on the validation tunes (cards written before it lack it). */
+    readonly validationAccuracy?: number;
     readonly baselines: Readonly<Record<string, { natsPerToken: number; bitsPerNote: number }>>;
   };
 }

@@ -35,6 +35,8 @@ export interface TrainState {
   history: EpochRecord[];
   epochNll: number;
   epochTokens: number;
+  /** Absent in checkpoints written before accuracy was tracked. */
+  epochCorrect?: number;
   epochSeconds: number;
 }
 

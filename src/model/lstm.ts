@@ -228,6 +228,8 @@ export function lstmForward(weights: LstmWeights, batch: TokenBatch, initial?: L
 interface NllResult {
   nll: number;
   tokens: number;
+  /** Targets the model ranked first (next-token accuracy = correct / tokens). */
+  correct: number;
 }
 
 /** Sum of NLL over non-pad targets; fills dLogits (time-major) with d(mean NLL)/dlogits. */
@@ -241,6 +243,7 @@ function nllAndGrad(
   let tokens = 0;
   for (let r = 0; r < rows; r++) if (targetsTM[r] !== PAD_ID) tokens++;
   let nll = 0;
+  let correct = 0;
   const scale = tokens > 0 ? 1 / tokens : 0;
   const exps = new Float64Array(V);
   for (let r = 0; r < rows; r++) {
@@ -248,7 +251,13 @@ function nllAndGrad(
     if (y === PAD_ID) continue;
     const o = r * V;
     let max = -Infinity;
-    for (let v = 0; v < V; v++) if ((logits[o + v] as number) > max) max = logits[o + v] as number;
+    let argmax = 0;
+    for (let v = 0; v < V; v++)
+      if ((logits[o + v] as number) > max) {
+        max = logits[o + v] as number;
+        argmax = v;
+      }
+    if (argmax === y) correct++;
     let sum = 0;
     for (let v = 0; v < V; v++) {
       const e = Math.exp((logits[o + v] as number) - max);
@@ -262,7 +271,7 @@ function nllAndGrad(
       dLogits[o + y] = (dLogits[o + y] as number) - scale;
     }
   }
-  return { nll, tokens };
+  return { nll, tokens, correct };
 }
 
 export interface LossResult {
@@ -270,6 +279,8 @@ export interface LossResult {
   readonly nll: number;
   /** Number of non-pad targets. */
   readonly tokens: number;
+  /** Targets the model ranked first. */
+  readonly correct: number;
   readonly state: LstmState;
 }
 
@@ -278,8 +289,8 @@ export function lstmLoss(weights: LstmWeights, batch: TokenBatch, initial?: Lstm
   if (!batch.targets) throw new Error("lstmLoss needs targets");
   const tr = forwardTrace(weights, batch, initial, false, {});
   const targets = toTimeMajor(batch.targets, tr.B, tr.T, (n) => new Int32Array(n));
-  const { nll, tokens } = nllAndGrad(tr.logits, targets, weights.config.vocabSize, undefined);
-  return { nll, tokens, state: tr.state };
+  const { nll, tokens, correct } = nllAndGrad(tr.logits, targets, weights.config.vocabSize, undefined);
+  return { nll, tokens, correct, state: tr.state };
 }
 
 /** Gradients in weightVariables order (owned by the caller: dispose them). */
@@ -308,7 +319,7 @@ export function lstmGradients(
   const TB = T * B;
   const targets = toTimeMajor(batch.targets, B, T, (n) => new Int32Array(n));
   const dLogits = new Float32Array(TB * V);
-  const { nll, tokens } = nllAndGrad(tr.logits, targets, V, dLogits);
+  const { nll, tokens, correct } = nllAndGrad(tr.logits, targets, V, dLogits);
 
   const grads: tf.Tensor[] = new Array(3 * L + 2);
   // Dense layer.
@@ -350,5 +361,5 @@ export function lstmGradients(
     }
     dZt.dispose();
   }
-  return { loss: tokens > 0 ? nll / tokens : 0, nll, tokens, state: tr.state, grads };
+  return { loss: tokens > 0 ? nll / tokens : 0, nll, tokens, correct, state: tr.state, grads };
 }

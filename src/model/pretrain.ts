@@ -2,6 +2,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../atomic-write.js";
 import type { TfBackend } from "../config.js";
 import { analyseCorpus, readCorpusSources, trainingVocabulary } from "../music/corpus.js";
+import { Vocabulary } from "../music/vocabulary.js";
 import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
 import { initBackend } from "./backend.js";
@@ -9,9 +10,11 @@ import type { ModelCard } from "./card.js";
 import { splitDataset } from "./data.js";
 import { scoreBaselines } from "./evaluate.js";
 import { saveLayersModel } from "./layers-model.js";
-import { disposeWeights } from "./lstm-weights.js";
+import { describe, disposeWeights, type LstmWeights } from "./lstm-weights.js";
+import { loadModelDir } from "./model-dir.js";
 import type { EpochRecord, StopReason, TrainProgress } from "./train-types.js";
 import { evaluateTunes, trainModel } from "./trainer.js";
+import { transferWeights } from "./vocab-transfer.js";
 
 /**
  * Training a model from an ABC collection, end to end: corpus → vocabulary → split by
@@ -31,6 +34,8 @@ export interface PretrainOptions {
     readonly seed: number;
   };
   readonly resume?: boolean;
+  /** Start from this model directory's weights (same layers and units), its vocabulary widened. */
+  readonly initFrom?: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: TrainProgress) => void;
   readonly onEpoch?: (e: EpochRecord) => void;
@@ -46,7 +51,11 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   const log = options.log ?? (() => {});
   const backend = await initBackend(options.backend, log);
   const analysis = analyseCorpus(readCorpusSources(options.corpus));
-  const vocabulary = trainingVocabulary(analysis);
+  const parent = options.initFrom ? await loadModelDir(options.initFrom) : undefined;
+  // A fine-tuned model keeps every token its parent knew, so its rows carry over.
+  const vocabulary = parent
+    ? Vocabulary.build([...analysis.usable.map((t) => t.tokens), parent.vocabulary.tokens])
+    : trainingVocabulary(analysis);
   const data = splitDataset(analysis.usable, vocabulary);
   log(
     `corpus ${analysis.contentHash}: ${data.train.length} training and ${data.validation.length} validation tunes, ` +
@@ -58,7 +67,19 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   }
 
   const config = { vocabSize: vocabulary.size, ...options.architecture };
+  let initialWeights: LstmWeights | undefined;
+  if (parent) {
+    const p = parent.weights.config;
+    if (p.layers !== config.layers || p.units !== config.units)
+      throw new Error(
+        `${options.initFrom} is ${describe(p)}; train with --layers ${p.layers} --units ${p.units}`,
+      );
+    initialWeights = transferWeights(parent.weights, parent.vocabulary, vocabulary, options.hyper.seed);
+    disposeWeights(parent.weights);
+    log(`starting from ${options.initFrom} (${vocabulary.size - parent.vocabulary.size} new tokens)`);
+  }
   const result = await trainModel({
+    ...(initialWeights ? { initialWeights } : {}),
     train: data.train.map((t) => t.ids),
     validation: data.validation.map((t) => t.ids),
     config,
@@ -77,10 +98,11 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
   });
+  if (initialWeights) disposeWeights(initialWeights);
   try {
     const seconds = sumTrainSeconds(result.history);
     const validationTargets = data.validation.map((t) => t.ids);
-    const { nll, tokens } = await evaluateTunes(result.bestWeights, validationTargets);
+    const { nll, tokens, correct } = await evaluateTunes(result.bestWeights, validationTargets);
     const notes = data.validation.reduce((n, t) => n + t.notes, 0);
     const last = result.history.at(-1);
     const trainTokens = data.train.reduce((n, t) => n + t.ids.length - 1, 0);
@@ -104,6 +126,7 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
         seqLen: options.hyper.seqLen,
         batchSize: options.hyper.batchSize,
         learningRate: options.hyper.learningRate,
+        ...(options.initFrom ? { parent: path.basename(options.initFrom) } : {}),
         seconds,
         backend: backend.name,
         tokensPerSecond: (trainTokens * result.history.length) / Math.max(1, seconds),
@@ -112,6 +135,7 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
         trainLoss: last?.trainLoss ?? Number.NaN,
         validationLoss: nll / Math.max(1, tokens),
         validationBitsPerNote: nll / Math.LN2 / Math.max(1, notes),
+        validationAccuracy: correct / Math.max(1, tokens),
         baselines,
       },
     };

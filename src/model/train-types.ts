@@ -32,6 +32,8 @@ export interface TrainProgress {
   readonly stepsInEpoch: number;
   /** Mean NLL per target token (nats) over the epoch so far. */
   readonly trainLoss: number;
+  /** Share of targets ranked first by the model, over the epoch so far. */
+  readonly trainAccuracy: number;
   /** Target tokens per second of training (validation time excluded). */
   readonly tokensPerSecond: number;
   /** Estimated seconds to the planned end (maxSteps / maxEpochs; early stopping may end sooner). */
@@ -45,7 +47,10 @@ export interface EpochRecord {
   readonly step: number;
   /** Mean training NLL per target token (nats). */
   readonly trainLoss: number;
-  /** Mean validation NLL per target token (nats). */
+  /** Next-token accuracy (share of targets ranked first), training epoch and validation. */
+  readonly trainAccuracy?: number;
+  readonly valAccuracy?: number;
+  /** Mean validation NLL per target token (nats); perplexity = e^valLoss. */
   readonly valLoss: number;
   /** Total validation NLL (nats) and target count: bits/token = valNll / valTokens / ln 2. */
   readonly valNll: number;

@@ -53,7 +53,7 @@ export async function evaluateTunes(
   weights: LstmWeights,
   tunes: readonly (readonly number[])[],
   options: EvaluateOptions = {},
-): Promise<{ nll: number; tokens: number }> {
+): Promise<{ nll: number; tokens: number; correct: number }> {
   const batchSize = options.batchSize ?? 32;
   const seqLen = options.seqLen ?? 128;
   const packed = packRows(
@@ -65,15 +65,17 @@ export async function evaluateTunes(
   let state: LstmState | undefined;
   let nll = 0;
   let tokens = 0;
+  let correct = 0;
   for (let chunk = 0; chunk < packed.chunks; chunk++) {
     if (options.signal?.aborted) throw new AbortError();
     const r = lstmLoss(weights, batchAt(packed, chunk, seqLen), state);
     state = r.state;
     nll += r.nll;
     tokens += r.tokens;
+    correct += r.correct;
     await yieldToEventLoop();
   }
-  return { nll, tokens };
+  return { nll, tokens, correct };
 }
 
 class AbortError extends Error {
@@ -206,6 +208,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       history: [],
       epochNll: 0,
       epochTokens: 0,
+      epochCorrect: 0,
       epochSeconds: 0,
     };
   }
@@ -315,6 +318,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           state.chunk++;
           state.epochNll += result.nll;
           state.epochTokens += result.tokens;
+          state.epochCorrect = (state.epochCorrect ?? 0) + result.correct;
           state.epochSeconds += seconds;
           runTrainSeconds += seconds;
           runTokens += result.tokens;
@@ -328,6 +332,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
             stepInEpoch: state.chunk,
             stepsInEpoch: packed.chunks,
             trainLoss: state.epochTokens > 0 ? state.epochNll / state.epochTokens : 0,
+            trainAccuracy: state.epochTokens > 0 ? (state.epochCorrect ?? 0) / state.epochTokens : 0,
             tokensPerSecond: tokensSeen(),
             etaSeconds: Number.isFinite(remainingSteps)
               ? remainingSteps * secondsPerStep + remainingEpochs * lastValidationSeconds
@@ -343,7 +348,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       }
       // Validation at the epoch end.
       const v0 = performance.now();
-      let val: { nll: number; tokens: number };
+      let val: { nll: number; tokens: number; correct: number };
       try {
         val = await evaluateTunes(weights, validation, {
           batchSize: B,
@@ -365,7 +370,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         epoch: state.epoch,
         step: state.step,
         trainLoss: state.epochTokens > 0 ? state.epochNll / state.epochTokens : Number.NaN,
+        trainAccuracy: state.epochTokens > 0 ? (state.epochCorrect ?? 0) / state.epochTokens : Number.NaN,
         valLoss,
+        valAccuracy: val.tokens > 0 ? val.correct / val.tokens : Number.NaN,
         valNll: val.nll,
         valTokens: val.tokens,
         trainTokens: state.epochTokens,
@@ -396,6 +403,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       state.phase = "train";
       state.epochNll = 0;
       state.epochTokens = 0;
+      state.epochCorrect = 0;
       state.epochSeconds = 0;
       carry = undefined;
       if (state.epochsSinceBest >= hyper.patience) stopReason = "early-stop";

@@ -27,6 +27,7 @@ import {
   type Tune,
   type TuneElement,
 } from "./tune.js";
+import { type TuneType, tuneTypeOf } from "./tune-type.js";
 
 /**
  * ABC reader for the notation real folk collections use (ABC 2.1; of a tune with several
@@ -146,6 +147,7 @@ interface Header {
   unit?: Rational;
   tempo?: Tempo;
   key?: Key | "none";
+  rhythm?: TuneType;
 }
 
 class TuneParser {
@@ -206,6 +208,7 @@ class TuneParser {
       unitLength: this.header.unit ?? defaultUnit(meter),
       key: this.header.key === "none" ? estimateElementsKey(this.elements) : (this.header.key as Key),
       ...(this.header.tempo ? { tempo: this.header.tempo } : {}),
+      ...(this.header.rhythm ? { rhythm: this.header.rhythm } : {}),
       elements: this.elements,
     };
     return { tune, repairs: [...this.repairs] };
@@ -254,6 +257,9 @@ class TuneParser {
         return;
       case "K":
         this.setKey(v, at);
+        return;
+      case "R":
+        this.header.rhythm ??= tuneTypeOf(v);
         return;
       case "U": {
         const m = /^([~H-Wh-w])\s*=/.exec(v);

@@ -26,6 +26,7 @@ export function tuneToAbc(tune: Tune, options: AbcWriteOptions = {}): string {
     `M:${t.meter.num}/${t.meter.den}`,
     `L:${formatRational(t.unitLength)}`,
     ...(t.tempo ? [`Q:${formatRational(t.tempo.beat)}=${Math.round(t.tempo.bpm)}`] : []),
+    ...(t.rhythm ? [`R:${t.rhythm}`] : []),
     `K:${abcKeyName(t.key)}`,
   ];
   return `${header.join("\n")}\n${writeBody(t, options.barsPerLine ?? defaultBarsPerLine(t))}\n`;

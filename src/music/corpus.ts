@@ -4,6 +4,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseAbcFile } from "./abc-read.js";
 import { type BarProblem, checkBars } from "./bar-check.js";
+import { inferTuneType } from "./collection-types.js";
 import type { TuneRef } from "./errors.js";
 import { tokensToTune, tuneToTokens } from "./tokens.js";
 import type { Tune } from "./tune.js";
@@ -85,7 +86,9 @@ export function analyseCorpus(sources: readonly CorpusSource[]): CorpusAnalysis 
         rejected.push({ file, ref: entry.ref, code, message });
         continue;
       }
-      const tune = entry.result.tune;
+      const parsedTune = entry.result.tune;
+      const rhythm = inferTuneType(parsedTune, file, entry.source, entry.ref.x);
+      const tune = rhythm ? { ...parsedTune, rhythm } : parsedTune;
       const tokens = tuneToTokens(tune);
       const id = tokenHash(tokens);
       if (musicIds.has(id)) continue;

@@ -149,6 +149,6 @@ export function endsOnTonic(tune: Tune): boolean {
   return last !== undefined && pitchClass(midiOf(last.pitch)) === tonicPitchClass(tune.key.tonic);
 }
 
-function tonicPitchClass(tonic: Tonic): number {
+export function tonicPitchClass(tonic: Tonic): number {
   return pitchClass(STEP_SEMITONES[tonic.step] + tonic.alter);
 }

@@ -5,10 +5,12 @@ import { type Pitch, stepOf } from "./pitch.js";
 import { div, mul, type Rational, rat } from "./rational.js";
 import { transposeTo } from "./transpose.js";
 import { BAR_TYPES, type BarType, DEFAULT_UNIT, type Tempo, type Tune, type TuneElement } from "./tune.js";
+import { parseRhythmToken, rhythmToken } from "./tune-type.js";
 
 /**
  * Model tokens in the spirit of folk-rnn: the tune is transposed to a tonic of C, then
- * written as a meter token, a mode token and one token per pitch, length, bar line,
+ * written as a meter token, a mode token, a tune-type token when the type is known
+ * (`R:reel`) and one token per pitch, length, bar line,
  * ending, tuplet, tie and rest. Pitches carry their accidental explicitly (`_E` in
  * C minor), so a token means the same sound in every mode. Lengths are in eighth
  * notes and omitted when exactly one eighth, as in ABC with L:1/8.
@@ -37,6 +39,7 @@ export const modeToken = (mode: Mode): string => `K:${mode}`;
 export function tuneToTokens(tune: Tune): string[] {
   const inC = transposeTo(tune, C_MAJOR.tonic);
   const out = [BOS, meterToken(tune.meter.num, tune.meter.den), modeToken(tune.key.mode)];
+  if (tune.rhythm) out.push(rhythmToken(tune.rhythm));
   let tuplet: { scale: Rational; left: number } | undefined;
   for (const e of inC.elements) {
     switch (e.kind) {
@@ -89,6 +92,8 @@ export function tokensToTune(tokens: readonly string[], options: DetokenizeOptio
   if (!mode || !MODES.includes(mode))
     throw new TokenError(`expected a mode token, got "${tokens[i] ?? "end"}"`, i);
   i++;
+  const rhythm = parseRhythmToken(tokens[i] ?? "");
+  if (rhythm) i++;
   const elements: TuneElement[] = [];
   let tuplet: { scale: Rational; left: number } | undefined;
   for (; i < tokens.length; i++) {
@@ -142,6 +147,7 @@ export function tokensToTune(tokens: readonly string[], options: DetokenizeOptio
     unitLength: TOKEN_UNIT,
     key: { tonic: C_MAJOR.tonic, mode },
     ...(options.tempo ? { tempo: options.tempo } : {}),
+    ...(rhythm ? { rhythm } : {}),
     elements,
   };
   return options.tonic ? transposeTo(inC, options.tonic) : inC;

@@ -1,6 +1,7 @@
 import type { Key } from "./key.js";
 import type { Pitch } from "./pitch.js";
 import { type Rational, rat } from "./rational.js";
+import type { TuneType } from "./tune-type.js";
 
 /**
  * The symbolic tune every part of Tunesmith speaks: the ABC and MIDI readers produce it,
@@ -17,6 +18,8 @@ export interface Tune {
   readonly unitLength: Rational;
   readonly key: Key;
   readonly tempo?: Tempo;
+  /** ABC `R:`: the dance or song form (reel, jig…), when known. */
+  readonly rhythm?: TuneType;
   readonly elements: readonly TuneElement[];
 }
 

@@ -1,0 +1,90 @@
+import type { FormPlan } from "./form-plan.js";
+import type { DecodeState, TuneGrammar } from "./grammar.js";
+import type { Steering } from "./sampler.js";
+import type { TokenTable } from "./token-table.js";
+
+/**
+ * Keeps each candidate to its form plan while it is sampled. Every bar closes with the
+ * planned bar line (repeat signs where a part repeats, no endings); a bar the plan marks as
+ * a return is played from the candidate's own earlier bar, token by token through the
+ * model, so the model scores the return and carries on from it. When the grammar refuses a
+ * returning token (a tie into the bar, the short last bar after a pickup, the budget) the
+ * rest of that bar is sampled freely: a plan never leads to a dead end.
+ */
+export class FormSteering implements Steering {
+  private readonly bars: number[][][];
+  private readonly current: number[][];
+  private readonly queue: number[][];
+  private readonly barIds: number[];
+
+  constructor(
+    /** One plan per candidate: best of N then also chooses among forms. */
+    private readonly plans: readonly FormPlan[],
+    private readonly grammar: TuneGrammar,
+    private readonly table: TokenTable,
+    /** Bars already written (a seed's), in the plan's numbering from 0. */
+    private readonly offset = 0,
+  ) {
+    this.bars = plans.map(() => []);
+    this.current = plans.map(() => []);
+    this.queue = plans.map(() => []);
+    this.barIds = [];
+    table.classes.forEach((c, id) => {
+      if (c.kind === "bar") this.barIds.push(id);
+    });
+  }
+
+  /** Candidate `b` already wrote these bars (token ids per bar, a seed's), available as sources. */
+  seedBars(b: number, bars: readonly (readonly number[])[]): void {
+    (this.bars[b] as number[][]).push(...bars.map((bar) => [...bar]));
+  }
+
+  narrow(b: number, state: DecodeState, mask: Uint8Array): Uint8Array {
+    const narrowed = Uint8Array.from(mask);
+    this.table.classes.forEach((c, id) => {
+      if (c.kind === "ending") narrowed[id] = 0;
+    });
+    const queue = this.queue[b] as number[];
+    const head = queue[0];
+    if (head !== undefined) {
+      if (narrowed[head]) return oneHot(mask.length, head);
+      queue.length = 0;
+    }
+    const planned = (this.plans[b] as FormPlan).closing[this.offset + state.barsDone];
+    for (const id of this.barIds) {
+      if (!narrowed[id]) continue;
+      const after = this.grammar.next(state, id);
+      const closesBar = after !== undefined && after.barsDone > state.barsDone;
+      const bar = (this.table.classes[id] as { bar: string }).bar;
+      // A bar line that closes a pickup may be plain or open a repeat.
+      const wanted = closesBar ? bar === planned : bar === "|" || bar === "|:";
+      if (!wanted) narrowed[id] = 0;
+    }
+    return narrowed.some((x) => x === 1) ? narrowed : mask;
+  }
+
+  taken(b: number, id: number, before: DecodeState, after: DecodeState): void {
+    const current = this.current[b] as number[];
+    const queue = this.queue[b] as number[];
+    if (this.table.classes[id]?.kind !== "bar") {
+      current.push(id);
+      if (queue[0] === id) queue.shift();
+      else queue.length = 0;
+      return;
+    }
+    const bars = this.bars[b] as number[][];
+    if (after.barsDone > before.barsDone) bars.push([...current]);
+    current.length = 0;
+    queue.length = 0;
+    if (after.closed) return;
+    const source = (this.plans[b] as FormPlan).copies[this.offset + after.barsDone] ?? -1;
+    const sourceBar = source >= 0 ? bars[source] : undefined;
+    if (sourceBar) queue.push(...sourceBar);
+  }
+}
+
+function oneHot(size: number, id: number): Uint8Array {
+  const mask = new Uint8Array(size);
+  mask[id] = 1;
+  return mask;
+}
