@@ -16,6 +16,7 @@ export class FormSteering implements Steering {
   private readonly current: number[][];
   private readonly queue: number[][];
   private readonly barIds: number[];
+  private readonly tieId: number | undefined;
 
   constructor(
     /** One plan per candidate: best of N then also chooses among forms. */
@@ -32,6 +33,8 @@ export class FormSteering implements Steering {
     table.classes.forEach((c, id) => {
       if (c.kind === "bar") this.barIds.push(id);
     });
+    const tie = table.classes.findIndex((c) => c.kind === "tie");
+    this.tieId = tie >= 0 ? tie : undefined;
   }
 
   /** Candidate `b` already wrote these bars (token ids per bar, a seed's), available as sources. */
@@ -51,6 +54,11 @@ export class FormSteering implements Steering {
       queue.length = 0;
     }
     const planned = (this.plans[b] as FormPlan).closing[this.offset + state.barsDone];
+    // A tie may only cross a plain bar line: none at the end of a part.
+    if (planned !== "|" && this.tieId !== undefined && narrowed[this.tieId]) {
+      const tied = this.grammar.next(state, this.tieId);
+      if (tied && this.grammar.barFull(tied)) narrowed[this.tieId] = 0;
+    }
     for (const id of this.barIds) {
       if (!narrowed[id]) continue;
       const after = this.grammar.next(state, id);

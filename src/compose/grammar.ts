@@ -231,6 +231,11 @@ export class TuneGrammar {
     return s ? 1 + this.remaining(s) : Number.POSITIVE_INFINITY;
   }
 
+  /** The current bar is full: only a bar line (or a length/tie of the last note) may follow. */
+  barFull(state: DecodeState): boolean {
+    return state.pos >= this.barLimit(state);
+  }
+
   private barLimit(state: DecodeState): number {
     const { barUnits, bars } = this.options;
     return state.barsDone + 1 === bars && state.pickup > 0 ? barUnits - state.pickup : barUnits;

@@ -10,6 +10,7 @@ import {
 import { type ComposeInput, validateRequest } from "../../src/compose/request.js";
 import { SeedError } from "../../src/compose/seed.js";
 import { checkStructure } from "../../src/compose/structure.js";
+import { STYLE_NAMES } from "../../src/compose/styles.js";
 import { buildTokenTable } from "../../src/compose/token-table.js";
 import { initBackend } from "../../src/model/backend.js";
 import { disposeWeights } from "../../src/model/lstm-weights.js";
@@ -17,6 +18,7 @@ import { loadModelDir } from "../../src/model/model-dir.js";
 import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
 import { endsOnTonic } from "../../src/music/features.js";
+import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
 import { estimateElementsKey, sameKey } from "../../src/music/key-estimate.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
@@ -133,6 +135,48 @@ describe("generating a tune", () => {
     const { tune, notes } = compose({ bars: 32 }, { timeLimitMs: 0 });
     expect(checkStructure(tune, 32).problems).toEqual([]);
     expect(notes.join(" ")).toMatch(/early close/);
+  });
+});
+
+describe("composing in a form", () => {
+  const partsOf = (t: Tune) => {
+    const form = analyseForm(t);
+    const parts = form.partBars.map((_, p) => form.bars.filter((b) => b.part === p).map((b) => b.content.join(" ")));
+    return { form, parts };
+  };
+
+  it.each(STYLE_NAMES)("honours AABB in the meter of a %s: two repeated parts of the bars asked for", (style) => {
+    const { tune } = compose({ style, form: "AABB", bars: 8 });
+    expect(checkStructure(tune, 8).problems).toEqual([]);
+    const { form } = partsOf(tune);
+    expect(form.partBars).toEqual([4, 4]);
+    expect(form.partRepeats).toEqual([true, true]);
+    expect(tune.elements.filter((e) => e.kind === "ending")).toEqual([]);
+  });
+
+  it("writes a returning part out again, note for note", () => {
+    const { tune } = compose({ style: "jig", form: "ABAC", bars: 16 });
+    const { form, parts } = partsOf(tune);
+    expect(form.partBars).toEqual([4, 4, 4, 4]);
+    expect(form.partRepeats).toEqual([false, false, false, false]);
+    // The first part may open with a pickup, whose complement closes the tune, not part A.
+    expect(parts[2]?.slice(0, 3)).toEqual(parts[0]?.slice(0, 3));
+    expect(tune.elements.at(-1)).toEqual({ kind: "bar", bar: "|]" });
+  });
+
+  it("gives three parts for AABBCC and returns to earlier bars as real tunes do", () => {
+    const { tune } = compose({ style: "reel", form: "AABBCC", bars: 24, candidates: 4 });
+    const { form } = partsOf(tune);
+    expect(form.partBars).toEqual([8, 8, 8]);
+    expect(form.partRepeats).toEqual([true, true, true]);
+    expect(form.barRepeatShare).toBeGreaterThan(0.1);
+  });
+
+  it("uses the style's usual form and length when none is asked for", () => {
+    const request = validateRequest({ style: "air" });
+    expect([request.form.name, request.bars, request.partBars]).toEqual(["AB", 16, 8]);
+    const { tune } = generateTune(model, { ...request, candidates: 2, seedValue: 5 });
+    expect(partsOf(tune).form.partBars).toEqual([8, 8]);
   });
 });
 
