@@ -8,9 +8,13 @@
  * held-out tunes, key kept when continuing held-out tunes):
  *
  *   npm run evaluate -- --samples 500 --temperature 1.0 [--candidates 8] [--continuations 200]
+ *
+ * which also composes --samples tunes at the defaults and compares their form and style
+ * with the held-out real tunes of the same styles (--form-only skips the rest).
  */
 import { parseArgs } from "node:util";
 import { loadComposer } from "../src/compose/composer.js";
+import { evaluateForm, type FormEvaluation } from "../src/compose/evaluate-form.js";
 import { evaluateSamples } from "../src/compose/evaluate-samples.js";
 import { config } from "../src/config.js";
 import { evaluateModelOnCorpus } from "../src/model/evaluate-corpus.js";
@@ -24,8 +28,11 @@ const { values } = parseArgs({
     temperature: { type: "string", default: "1.0" },
     candidates: { type: "string" },
     continuations: { type: "string" },
+    "form-only": { type: "boolean", default: false },
   },
 });
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 if (values.samples !== undefined) {
   await evaluateGenerated();
@@ -55,22 +62,36 @@ if (values.json) {
 
 async function evaluateGenerated(): Promise<void> {
   const composer = await loadComposer(values.model as string, config().tfBackend);
-  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const progress = (done: number, total: number) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} tunes`);
+  };
+  const form = await evaluateForm(composer, values.corpus as string, {
+    samples: Number(values.samples),
+    temperature: Number(values.temperature),
+    ...(values.candidates ? { candidates: Number(values.candidates) } : {}),
+    onProgress: progress,
+  });
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  if (values["form-only"]) {
+    composer.dispose();
+    if (values.json) console.log(JSON.stringify({ model: composer.model, form }, null, 2));
+    else printForm(form);
+    return;
+  }
   const report = await evaluateSamples(composer, values.corpus as string, {
     samples: Number(values.samples),
     temperature: Number(values.temperature),
     ...(values.candidates ? { candidates: Number(values.candidates) } : {}),
     ...(values.continuations ? { continuations: Number(values.continuations) } : {}),
-    onProgress: (done, total) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} tunes`);
-    },
+    onProgress: progress,
   });
   composer.dispose();
   if (process.stderr.isTTY) process.stderr.write("\n");
   if (values.json) {
-    console.log(JSON.stringify({ model: composer.model, ...report }, null, 2));
+    console.log(JSON.stringify({ model: composer.model, ...report, form }, null, 2));
     return;
   }
+  printForm(form);
   console.log(
     `${report.samples} tunes from ${composer.model.name} at temperature ${report.temperature}, best of ${report.candidates} ` +
       `(${Math.round(report.msPerTune)} ms each, ${composer.model.backend}), against ${report.reference.tunes} held-out tunes`,
@@ -94,5 +115,40 @@ async function evaluateGenerated(): Promise<void> {
   );
   console.log(
     `    estimated key = seed's estimated key: ${percent(c.sameEstimatedKey)} (the real second halves: ${percent(c.referenceSameEstimatedKey)})`,
+  );
+}
+
+function printForm(f: FormEvaluation): void {
+  console.log(
+    `Form: ${f.samples} tunes composed at the defaults vs ${f.real} held-out real tunes of the same styles ` +
+      `(${Math.round(f.msPerTune)} ms a tune)`,
+  );
+  console.log(`  ${"".padEnd(40)}${"composed".padStart(10)}${"real".padStart(10)}${"overlap".padStart(10)}`);
+  for (const m of f.measures)
+    console.log(
+      `  ${m.name.padEnd(40)}${m.composedMean.toFixed(3).padStart(10)}${m.realMean.toFixed(3).padStart(10)}${m.overlap.toFixed(3).padStart(10)}`,
+    );
+  const parts = (d: Record<string, number>) =>
+    Object.entries(d)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  console.log(
+    `  parts × bars: composed ${parts(f.parts.composed)}; real ${parts(f.parts.real)}; overlap ${f.parts.overlap.toFixed(3)}`,
+  );
+  console.log(
+    `  telling composed from real (5-fold, ${f.classifier.perClass} of each; 0.5 = chance): ` +
+      `logistic regression ${f.classifier.logistic.toFixed(3)}, random forest ${f.classifier.forest.toFixed(3)}`,
+  );
+  console.log("  style recognised by a classifier trained on real tunes: real held-out / composed");
+  for (const s of f.styles)
+    console.log(
+      `    ${s.style.padEnd(10)} ${percent(s.real).padStart(7)} of ${String(s.realTunes).padStart(3)}   ${percent(s.composed).padStart(7)} of ${String(s.composedTunes).padStart(3)}`,
+    );
+  const n = f.novelty;
+  console.log(
+    `  longest run of notes shared with a training tune: median ${n.median}, max ${n.max}` +
+      `${n.longest?.with ? ` ("${n.longest.title}" with "${n.longest.with}")` : ""}; ${percent(n.atLeast32)} share 32 or more`,
   );
 }

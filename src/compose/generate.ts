@@ -2,6 +2,7 @@ import { countNotes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
+import { analyseForm } from "../music/form.js";
 import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
 import { beatLength, type Meter, type Tune, type TuneElement } from "../music/tune.js";
@@ -38,6 +39,8 @@ export interface CandidateReport {
   readonly tokens: number;
   readonly ok: boolean;
   readonly endsOnTonic: boolean;
+  /** Share of its parts that close on the tonic or the dominant, as real tunes' parts do. */
+  readonly cadences: number;
   /** The generated part sounds in the key asked for (the seed's, when continuing one). */
   readonly keepsKey: boolean;
   readonly problems: readonly string[];
@@ -142,6 +145,7 @@ export function generateTune(
       tokens: c.ids.length,
       ok: structure.ok,
       endsOnTonic: endsOnTonic(tune),
+      cadences: analyseForm(seed ? continuation : tune).cadenceShare,
       keepsKey: sameKey(estimateElementsKey(continuation.elements), key),
       problems: structure.problems,
       hurried: c.hurried,
@@ -149,11 +153,13 @@ export function generateTune(
     return { tune, report };
   });
   // Well-formed first; then in the key asked for (a sampled tune can drift to the relative
-  // or dominant key); then, as in nearly every folk tune, an ending on the tonic; then likelihood.
+  // or dominant key); then, as in nearly every folk tune, an ending on the tonic and parts
+  // closing on the tonic or dominant; then likelihood.
   const rank = (d: (typeof decoded)[number]) => [
     d.report.ok ? 0 : 1,
     d.report.keepsKey ? 0 : 1,
     d.report.endsOnTonic ? 0 : 1,
+    -d.report.cadences,
     d.report.bitsPerNote,
   ];
   let chosen = -1;

@@ -53,7 +53,9 @@ describe("the form of a written tune", () => {
   });
 
   it("keeps a second ending in the part its first ending opened", () => {
-    const form = analyseForm(tune("|:DFAF DFAF|GBdB GBdB|[1 A2F2 D4:|[2 A2F2 d4||fafa fafa|gbgb gbgb|fafa fafa|d8|]"));
+    const form = analyseForm(
+      tune("|:DFAF DFAF|GBdB GBdB|[1 A2F2 D4:|[2 A2F2 d4||fafa fafa|gbgb gbgb|fafa fafa|d8|]"),
+    );
     expect(form.partBars).toEqual([4, 4]);
     expect(form.partRepeats).toEqual([true, false]);
   });
@@ -82,7 +84,24 @@ describe("form plans", () => {
 
   it("write a returning part out as a copy and lend the last part's pattern to parts beyond", () => {
     const plan = planForm(parseForm("ABAC"), 4, [template], new Rng(1));
-    expect(plan.closing).toEqual(["|", "|", "|", "||", "|", "|", "|", "||", "|", "|", "|", "||", "|", "|", "|", "|]"]);
+    expect(plan.closing).toEqual([
+      "|",
+      "|",
+      "|",
+      "||",
+      "|",
+      "|",
+      "|",
+      "||",
+      "|",
+      "|",
+      "|",
+      "||",
+      "|",
+      "|",
+      "|",
+      "|]",
+    ]);
     // A restated: bars 8–11 are bars 0–3; C (the third part) copies within itself and closes as B did.
     expect(plan.copies.slice(8, 12)).toEqual([0, 1, 2, 3]);
     expect(plan.copies.slice(12)).toEqual([-1, -1, 12, 7]);

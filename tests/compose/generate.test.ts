@@ -141,18 +141,23 @@ describe("generating a tune", () => {
 describe("composing in a form", () => {
   const partsOf = (t: Tune) => {
     const form = analyseForm(t);
-    const parts = form.partBars.map((_, p) => form.bars.filter((b) => b.part === p).map((b) => b.content.join(" ")));
+    const parts = form.partBars.map((_, p) =>
+      form.bars.filter((b) => b.part === p).map((b) => b.content.join(" ")),
+    );
     return { form, parts };
   };
 
-  it.each(STYLE_NAMES)("honours AABB in the meter of a %s: two repeated parts of the bars asked for", (style) => {
-    const { tune } = compose({ style, form: "AABB", bars: 8 });
-    expect(checkStructure(tune, 8).problems).toEqual([]);
-    const { form } = partsOf(tune);
-    expect(form.partBars).toEqual([4, 4]);
-    expect(form.partRepeats).toEqual([true, true]);
-    expect(tune.elements.filter((e) => e.kind === "ending")).toEqual([]);
-  });
+  it.each(STYLE_NAMES)(
+    "honours AABB in the meter of a %s: two repeated parts of the bars asked for",
+    (style) => {
+      const { tune } = compose({ style, form: "AABB", bars: 8 });
+      expect(checkStructure(tune, 8).problems).toEqual([]);
+      const { form } = partsOf(tune);
+      expect(form.partBars).toEqual([4, 4]);
+      expect(form.partRepeats).toEqual([true, true]);
+      expect(tune.elements.filter((e) => e.kind === "ending")).toEqual([]);
+    },
+  );
 
   it("writes a returning part out again, note for note", () => {
     const { tune } = compose({ style: "jig", form: "ABAC", bars: 16 });

@@ -1,0 +1,221 @@
+import { crossValidate, type Features, logisticRegression, randomForest } from "../model/classifiers.js";
+import { isValidationName } from "../model/data.js";
+import { Rng } from "../model/rng.js";
+import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
+import { rhythmFeatures, structureFeatures } from "../music/descriptors.js";
+import { histogramOverlap } from "../music/features.js";
+import { analyseForm } from "../music/form.js";
+import { abcKeyName } from "../music/key.js";
+import { NoveltyIndex } from "../music/novelty.js";
+import type { Tune } from "../music/tune.js";
+import type { Composer } from "./composer.js";
+import { COMPOSE_MODES, validateRequest } from "./request.js";
+import { STYLE_NAMES, STYLES, type Style, type StyleName } from "./styles.js";
+
+/**
+ * Do composed tunes have the form of real ones, and the style asked for? Tunes composed at
+ * the defaults (each style's usual form and length), in the mix of styles and keys of the
+ * held-out real tunes, against those real tunes: the distributions of returning bars and
+ * phrases, of part similarity, cadences and parts; classifiers trained to tell composed from
+ * real (0.5 = they cannot); a style classifier trained on the training split's real tunes,
+ * asked to recognise real held-out and composed tunes of each style; and how long a run of
+ * notes each composed tune shares with a training tune.
+ */
+export interface FormEvaluation {
+  readonly samples: number;
+  readonly real: number;
+  readonly measures: readonly MeasureComparison[];
+  readonly parts: { readonly composed: Distribution; readonly real: Distribution; readonly overlap: number };
+  readonly classifier: { readonly logistic: number; readonly forest: number; readonly perClass: number };
+  readonly styles: readonly StyleRecognition[];
+  readonly novelty: {
+    readonly median: number;
+    readonly max: number;
+    readonly longest?: { readonly notes: number; readonly title: string; readonly with?: string };
+    readonly atLeast32: number;
+  };
+  readonly msPerTune: number;
+}
+
+export interface MeasureComparison {
+  readonly name: string;
+  readonly composedMean: number;
+  readonly realMean: number;
+  /** Overlapping area of the two distributions (10 bins over 0–1). */
+  readonly overlap: number;
+}
+
+/** Counts per value, e.g. number of parts → tunes. */
+export type Distribution = Readonly<Record<string, number>>;
+
+export interface StyleRecognition {
+  readonly style: StyleName;
+  readonly realTunes: number;
+  readonly composedTunes: number;
+  /** Share of held-out real tunes of the style the classifier calls that style. */
+  readonly real: number;
+  readonly composed: number;
+}
+
+export interface FormEvaluationOptions {
+  readonly samples: number;
+  readonly temperature: number;
+  readonly candidates?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const MEASURES = [
+  ["bars repeating an earlier bar", (t: Tune) => analyseForm(t).barRepeatShare],
+  ["2-bar phrases repeating an earlier one", (t: Tune) => analyseForm(t).phraseRepeatShare],
+  ["most similar pair of parts", (t: Tune) => analyseForm(t).partSimilarity],
+  ["parts ending on tonic or dominant", (t: Tune) => analyseForm(t).cadenceShare],
+] as const;
+
+export async function evaluateForm(
+  composer: Composer,
+  corpus: string,
+  options: FormEvaluationOptions,
+): Promise<FormEvaluation> {
+  const analysis = analyseCorpus(readCorpusSources(corpus));
+  const tunes = analysis.usable.map((t) => t.tune);
+  const rhythmOf = (s: StyleName) => (STYLES[s] as Style).rhythm;
+  const styled = STYLE_NAMES.filter((s) => rhythmOf(s) !== undefined);
+  const styleOf = (t: Tune) => styled.find((s) => rhythmOf(s) === t.rhythm);
+  const training = tunes.filter((t) => !isValidationName(t.title));
+  const real = tunes.filter((t) => isValidationName(t.title) && styleOf(t));
+  if (real.length === 0) throw new Error(`no held-out tunes of a known type in ${corpus}`);
+
+  // Composed tunes mirror the real ones' mix of styles and keys.
+  const rng = new Rng(2027);
+  const composed: { tune: Tune; style: StyleName }[] = [];
+  const started = performance.now();
+  for (let i = 0; i < options.samples; i++) {
+    const model = real[i % real.length] as Tune;
+    const style = styleOf(model) as StyleName;
+    const request = validateRequest({
+      style,
+      ...((COMPOSE_MODES as readonly string[]).includes(model.key.mode)
+        ? { key: abcKeyName(model.key) }
+        : {}),
+      temperature: options.temperature,
+      ...(options.candidates ? { candidates: options.candidates } : {}),
+      seedValue: rng.uint32(),
+    });
+    const result = await composer.compose(request, { audio: false, score: false });
+    composed.push({ tune: result.tune, style });
+    options.onProgress?.(i + 1, options.samples);
+  }
+  const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
+  const composedTunes = composed.map((c) => c.tune);
+
+  const measures = MEASURES.map(([name, measure]) => {
+    const a = composedTunes.map(measure);
+    const b = real.map(measure);
+    return {
+      name,
+      composedMean: mean(a),
+      realMean: mean(b),
+      overlap: histogramOverlap(binned(a), binned(b)),
+    };
+  });
+  const partsOf = (list: readonly Tune[]) => distribution(list.map((t) => partsLabel(t)));
+  const partsComposed = partsOf(composedTunes);
+  const partsReal = partsOf(real);
+
+  // Real vs composed, on balanced classes.
+  const n = Math.min(real.length, composedTunes.length);
+  const xs: Features[] = [...real.slice(0, n), ...composedTunes.slice(0, n)].map(structureFeatures);
+  const ys = [...new Array<number>(n).fill(0), ...new Array<number>(n).fill(1)];
+
+  // Style: trained on the training split's real tunes of the offered styles.
+  const styleTraining = training.filter((t) => styleOf(t));
+  const styleModel = randomForest(
+    styleTraining.map(rhythmFeatures),
+    styleTraining.map((t) => styled.indexOf(styleOf(t) as StyleName)),
+    styled.length,
+    7,
+  );
+  const recognised = (list: readonly Tune[], style: StyleName) =>
+    share(list, (t) => styled[styleModel.predict(rhythmFeatures(t))] === style);
+  const styles = styled.map((style) => {
+    const realOf = real.filter((t) => styleOf(t) === style);
+    const composedOf = composed.filter((c) => c.style === style).map((c) => c.tune);
+    return {
+      style,
+      realTunes: realOf.length,
+      composedTunes: composedOf.length,
+      real: recognised(realOf, style),
+      composed: recognised(composedOf, style),
+    };
+  });
+
+  const index = new NoveltyIndex(training);
+  const shared = composedTunes.map((t) => ({ title: t.title, ...index.longestShared(t) }));
+  const longest = shared.reduce<(typeof shared)[number] | undefined>(
+    (best, s) => (!best || s.notes > best.notes ? s : best),
+    undefined,
+  );
+  const runs = shared.map((s) => s.notes).sort((a, b) => a - b);
+  return {
+    samples: composedTunes.length,
+    real: real.length,
+    measures,
+    parts: {
+      composed: partsComposed,
+      real: partsReal,
+      overlap: distributionOverlap(partsComposed, partsReal),
+    },
+    classifier: {
+      logistic: crossValidate(logisticRegression, xs, ys, 2),
+      forest: crossValidate(randomForest, xs, ys, 2),
+      perClass: n,
+    },
+    styles,
+    novelty: {
+      median: runs[Math.floor(runs.length / 2)] ?? 0,
+      max: runs.at(-1) ?? 0,
+      ...(longest ? { longest } : {}),
+      atLeast32: share(runs, (r) => r >= 32),
+    },
+    msPerTune,
+  };
+}
+
+/** "2×8": parts and bars per part (the most common length), as a musician would say it. */
+function partsLabel(tune: Tune): string {
+  const { partBars } = analyseForm(tune);
+  const counts = distribution(partBars.map(String));
+  const usual = Object.entries(counts).sort((a, b) => b[1] - a[1])[0]?.[0] ?? "0";
+  return `${partBars.length}×${usual}`;
+}
+
+function binned(values: readonly number[]): { labels: string[]; counts: number[] } {
+  const counts = new Array<number>(10).fill(0);
+  for (const v of values) {
+    const bin = Math.min(9, Math.max(0, Math.floor(v * 10)));
+    counts[bin] = (counts[bin] as number) + 1;
+  }
+  return { labels: counts.map((_, i) => `${i / 10}`), counts };
+}
+
+function distribution(labels: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of labels) out[l] = (out[l] ?? 0) + 1;
+  return out;
+}
+
+function distributionOverlap(a: Distribution, b: Distribution): number {
+  const labels = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return histogramOverlap(
+    { labels, counts: labels.map((l) => a[l] ?? 0) },
+    { labels, counts: labels.map((l) => b[l] ?? 0) },
+  );
+}
+
+function mean(v: readonly number[]): number {
+  return v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+}
+
+function share<T>(list: readonly T[], test: (t: T) => boolean): number {
+  return list.length === 0 ? 0 : list.filter(test).length / list.length;
+}
