@@ -199,7 +199,8 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
         style: next.style,
         key: next.key,
         instrument: next.instrument,
-        bars: next.bars,
+        // Continue adds one part, as long as the tune's parts.
+        ...(button.action === "more" ? {} : { bars: next.bars }),
         ...(next.form !== undefined ? { form: next.form } : {}),
         tempo: next.tempo,
         seedValue: next.seedValue,

@@ -17,16 +17,18 @@ export class FormSteering implements Steering {
   private readonly queue: number[][];
   private readonly barIds: number[];
   private readonly tieId: number | undefined;
+  private readonly offset: number;
 
   constructor(
     /** One plan per candidate: best of N then also chooses among forms. */
     private readonly plans: readonly FormPlan[],
     private readonly grammar: TuneGrammar,
     private readonly table: TokenTable,
-    /** Bars already written (a seed's), in the plan's numbering from 0. */
-    private readonly offset = 0,
+    /** Bars already written (a seed's, token ids per bar): the plan's first bars. */
+    earlier: readonly (readonly number[])[] = [],
   ) {
-    this.bars = plans.map(() => []);
+    this.offset = earlier.length;
+    this.bars = plans.map(() => earlier.map((bar) => [...bar]));
     this.current = plans.map(() => []);
     this.queue = plans.map(() => []);
     this.barIds = [];
@@ -35,11 +37,6 @@ export class FormSteering implements Steering {
     });
     const tie = table.classes.findIndex((c) => c.kind === "tie");
     this.tieId = tie >= 0 ? tie : undefined;
-  }
-
-  /** Candidate `b` already wrote these bars (token ids per bar, a seed's), available as sources. */
-  seedBars(b: number, bars: readonly (readonly number[])[]): void {
-    (this.bars[b] as number[][]).push(...bars.map((bar) => [...bar]));
   }
 
   narrow(b: number, state: DecodeState, mask: Uint8Array): Uint8Array {

@@ -2,18 +2,19 @@ import { countNotes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
-import { analyseForm } from "../music/form.js";
+import { analyseForm, closedPartBars } from "../music/form.js";
 import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
 import { beatLength, type Meter, type Tune, type TuneElement } from "../music/tune.js";
 import { rhythmToken, type TuneType } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
+import type { FormSpec } from "./form.js";
 import { type FormTemplates, planForm } from "./form-plan.js";
 import { FormSteering } from "./form-steering.js";
-import { TuneGrammar } from "./grammar.js";
+import { type DecodeState, TuneGrammar } from "./grammar.js";
 import type { ComposeRequest } from "./request.js";
 import { type StepModel, sampleCandidates } from "./sampler.js";
-import { openBarLength, prepareSeed, shiftOctaves } from "./seed.js";
+import { openBarLength, type PreparedSeed, prepareSeed, shiftOctaves } from "./seed.js";
 import { checkStructure } from "./structure.js";
 import { STYLES, type Style } from "./styles.js";
 import { tuneTitle } from "./title.js";
@@ -113,9 +114,10 @@ export function generateTune(
     );
   }
   const rng = Rng.derive(request.seedValue, 0x5eed);
+  const formRng = Rng.derive(request.seedValue, 0xf0e);
   const steering = seed
-    ? undefined
-    : formSteering(model, request, meter, rhythm, grammar, Rng.derive(request.seedValue, 0xf0e));
+    ? partSteering(model, request, seed, prompt, meter, rhythm, grammar, start, formRng)
+    : formSteering(model, request, meter, rhythm, grammar, formRng);
   const candidates = sampleCandidates(model.stepper, {
     grammar,
     start,
@@ -197,6 +199,61 @@ function formSteering(
     planForm(request.form, request.partBars, templates, rng),
   );
   return new FormSteering(plans, grammar, model.table);
+}
+
+/**
+ * A seed that is whole parts of equal length (one part, or AABB…) is continued part by
+ * part: new parts of the same length, repeated as its last part was, borrowing returns from
+ * a real tune's form with the seed's own bars as the earlier material. A seed that stops
+ * mid-part (or whose bars cannot be matched to its tokens) is continued freely.
+ */
+function partSteering(
+  model: ComposerModel,
+  request: ComposeRequest,
+  seed: PreparedSeed,
+  prompt: readonly string[],
+  meter: Meter,
+  rhythm: TuneType | undefined,
+  grammar: TuneGrammar,
+  start: DecodeState,
+  rng: Rng,
+): FormSteering | undefined {
+  const n = closedPartBars(seed.tune);
+  if (n === undefined || request.bars % n !== 0 || start.pos !== 0) return undefined;
+  const seedForm = analyseForm(seed.tune);
+  const segments = barSegments(prompt, model.vocabulary, model.table);
+  const bars = segments.length === seedForm.bars.length + 1 ? segments.slice(1) : segments;
+  if (bars.length !== seedForm.bars.length) return undefined;
+  const repeat = seedForm.partRepeats.at(-1) ?? false;
+  const total = seedForm.partBars.length + request.bars / n;
+  const letters = Array.from({ length: total }, (_, i) => String.fromCharCode(65 + i));
+  const form: FormSpec = {
+    name: letters
+      .map((l, i) => ((i < seedForm.partBars.length ? seedForm.partRepeats[i] : repeat) ? l + l : l))
+      .join(""),
+    sections: letters.map((label, i) => ({
+      label,
+      repeat: i < seedForm.partBars.length ? (seedForm.partRepeats[i] as boolean) : repeat,
+    })),
+  };
+  const templates = model.formTemplates?.matching(rhythm, meter, n) ?? [];
+  const plans = Array.from({ length: request.candidates }, () => planForm(form, n, templates, rng));
+  return new FormSteering(plans, grammar, model.table, bars);
+}
+
+/** The prompt's music split at its bar lines into token ids per bar (empty stretches dropped). */
+function barSegments(prompt: readonly string[], vocabulary: Vocabulary, table: TokenTable): number[][] {
+  const music = prompt.filter((t) => t !== BOS && !/^[MKR]:/.test(t));
+  const out: number[][] = [];
+  let current: number[] = [];
+  for (const id of vocabulary.encode(music)) {
+    if (table.classes[id]?.kind === "bar") {
+      if (current.length > 0) out.push(current);
+      current = [];
+    } else current.push(id);
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 /** The grammar's pitch identity of the last note token in the prompt (a tie must land on it). */

@@ -1,3 +1,4 @@
+import { closedPartBars } from "../music/form.js";
 import { type Key, KeyParseError, parseKey } from "../music/key.js";
 import type { Tune } from "../music/tune.js";
 import { INSTRUMENTS, type InstrumentName } from "../render/instruments.js";
@@ -140,7 +141,12 @@ export function validateRequest(
     }
   }
   const sections = form.sections.length;
-  const usualBars = Math.min(sections * STYLES[style].partBars, maxBars - (maxBars % sections));
+  // A seed that is whole parts is continued by one more part of the same length.
+  const seedPart = input.seed ? closedPartBars(input.seed) : undefined;
+  const usualBars =
+    seedPart !== undefined && seedPart <= maxBars
+      ? seedPart
+      : Math.min(sections * STYLES[style].partBars, maxBars - (maxBars % sections));
   const bars = number(
     "bars",
     input.bars,

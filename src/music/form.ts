@@ -195,3 +195,15 @@ export function formTemplateOf(tune: Tune): FormTemplate | undefined {
 export function formTemplates(tunes: readonly Tune[]): FormTemplate[] {
   return tunes.flatMap((t) => formTemplateOf(t) ?? []);
 }
+
+/**
+ * Bars per part of a tune that stops where a part closes and whose parts are all that
+ * long: the length the next part should have. Undefined for a tune that stops mid-part.
+ */
+export function closedPartBars(tune: Tune): number | undefined {
+  const last = tune.elements.at(-1);
+  if (last?.kind !== "bar" || last.bar === "|") return undefined;
+  const { partBars } = analyseForm(tune);
+  const n = partBars.at(-1);
+  return n !== undefined && n >= 2 && n <= 16 && partBars.every((b) => b === n) ? n : undefined;
+}

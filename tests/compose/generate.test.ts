@@ -77,7 +77,7 @@ describe("generating a tune", () => {
     }
   });
 
-  it("picks the likeliest candidate among those in the key, then ending on the tonic", () => {
+  it("picks the likeliest candidate among those in the key, ending on the tonic, with parts closing on tonic or dominant", () => {
     let sawPreference = false;
     for (const seedValue of [1, 2, 3, 4, 5]) {
       const { candidates, chosen, tune } = compose({ candidates: 6, seedValue });
@@ -90,13 +90,16 @@ describe("generating a tune", () => {
         ),
         (c) => c.endsOnTonic,
       );
-      expect(candidates[chosen]?.bitsPerNote).toBe(Math.min(...pool.map((c) => c.bitsPerNote)));
+      const mostCadences = Math.max(...pool.map((c) => c.cadences));
+      const best = pool.filter((c) => c.cadences === mostCadences);
+      expect(candidates[chosen]?.bitsPerNote).toBe(Math.min(...best.map((c) => c.bitsPerNote)));
+      expect(candidates[chosen]?.cadences).toBe(analyseForm(tune).cadenceShare);
       expect(candidates[chosen]?.endsOnTonic).toBe(endsOnTonic(tune));
       expect(candidates[chosen]?.keepsKey).toBe(sameKey(estimateElementsKey(tune.elements), tune.key));
       if (Math.min(...candidates.map((c) => c.bitsPerNote)) < (candidates[chosen]?.bitsPerNote ?? 0))
         sawPreference = true;
     }
-    // At least once a likelier candidate lost to one in the key or ending on the tonic.
+    // At least once a likelier candidate lost to one in the key or with better closes.
     expect(sawPreference).toBe(true);
   });
 
@@ -197,6 +200,21 @@ describe("continuing a seed", () => {
       expect(checkStructure(continuation).problems).toEqual([]);
     },
   );
+
+  it("answers a one-part seed with its next part, repeated as the seed was", () => {
+    const seed = parseAbc("X:1\nT:One part\nM:6/8\nL:1/8\nK:G\n|:GAB dBG|AGA BGE|GAB dBG|AGF G3:|\n");
+    const request = validateRequest({ seed, candidates: 2, seedValue: 4 });
+    expect(request.bars).toBe(4);
+    const { tune } = generateTune(model, request);
+    const form = analyseForm(tune);
+    expect(form.partBars).toEqual([4, 4]);
+    expect(form.partRepeats).toEqual([true, true]);
+    // Two one-part seeds of 8 bars ask for 8 more: whatever the request's usual length.
+    const eight = parseAbc(
+      `X:1\nT:Eight\nM:2/2\nL:1/8\nK:D\n${"DFAF DFAF|GBdB GBdB|".repeat(3)}DFAF DFAF|A2F2 D4||\n`,
+    );
+    expect(validateRequest({ seed: eight }).bars).toBe(8);
+  });
 
   it("continues mid-bar and across a tie", () => {
     const seed = parseAbc("X:1\nT:Tied\nM:6/8\nL:1/8\nK:G\nGAB c2d|e3-");
