@@ -6,6 +6,7 @@
  *
  * Writes .mid, .ogg (audio preview), .png (score) and .abc per tune and prints a summary.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -13,10 +14,13 @@ import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
 import { describeForm } from "../src/compose/form.js";
 import { RequestError, validateRequest } from "../src/compose/request.js";
 import { config } from "../src/config.js";
+import { isValidationName } from "../src/model/data.js";
 import { ModelVersions } from "../src/model/versions.js";
+import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { MusicError } from "../src/music/errors.js";
 import { importTune } from "../src/music/import.js";
 import { abcKeyName } from "../src/music/key.js";
+import { NoveltyIndex } from "../src/music/novelty.js";
 import type { Tune } from "../src/music/tune.js";
 
 const { values } = parseArgs({
@@ -94,6 +98,9 @@ const active = values.model
   ? undefined
   : new ModelVersions({ dataDir: settings.dataDir, baseModelDir: settings.modelDir }).activeVersion();
 if (active?.fallbackReason) console.error(active.fallbackReason);
+// How much of each tune is copied from a training tune, when the training corpus is here.
+const novelty = existsSync(settings.corpusDir) ? trainingIndex(settings.corpusDir) : undefined;
+
 const composer = await loadComposer(values.model ?? (active?.dir as string), settings.tfBackend, {
   ...(active ? { version: active.id } : {}),
   log: (line) => console.error(line),
@@ -142,6 +149,7 @@ for (const request of requests) {
     abc: renderings.abc,
     timings: result.timings,
     model: result.model,
+    ...(novelty ? { sharedWithTraining: novelty.longestShared(result.tune) } : {}),
   };
   summaries.push(summary);
   if (!values.json) {
@@ -155,6 +163,11 @@ for (const request of requests) {
         `audio ${Math.round(t.audioMs)}, score ${Math.round(t.scoreMs)}`,
     );
     for (const note of result.notes) console.log(`  note: ${note}`);
+    const shared = summary.sharedWithTraining;
+    if (shared)
+      console.log(
+        `  longest run of notes shared with a training tune: ${shared.notes}${shared.with ? ` ("${shared.with}")` : ""}`,
+      );
     console.log(`  ${Object.values(files).join("  ")}`);
   }
 }
@@ -168,4 +181,9 @@ function slug(title: string): string {
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-|-$/g, "") || "tune"
   );
+}
+
+function trainingIndex(corpus: string): NoveltyIndex {
+  const analysis = analyseCorpus(readCorpusSources(corpus));
+  return new NoveltyIndex(analysis.usable.map((t) => t.tune).filter((t) => !isValidationName(t.title)));
 }

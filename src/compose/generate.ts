@@ -86,7 +86,10 @@ export function generateTune(
   if (!Number.isInteger(barUnits))
     throw new ComposeError("unsupported-meter", `cannot write bars of ${meter.num}/${meter.den}`);
 
-  const grammar = new TuneGrammar(table, { barUnits, bars: request.bars, allowPickup: !seed });
+  // A pickup is played again at every repeat, where the part's last bar is full: only a
+  // form without repeats may open with one (its complement closes the tune).
+  const allowPickup = !seed && !request.form.sections.some((s) => s.repeat);
+  const grammar = new TuneGrammar(table, { barUnits, bars: request.bars, allowPickup });
   let seedElements: readonly TuneElement[] = [];
   let start = grammar.start();
   if (seed) {

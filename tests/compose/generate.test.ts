@@ -17,13 +17,14 @@ import { disposeWeights } from "../../src/model/lstm-weights.js";
 import { loadModelDir } from "../../src/model/model-dir.js";
 import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
+import { measures } from "../../src/music/bar-check.js";
 import { endsOnTonic } from "../../src/music/features.js";
 import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
 import { estimateElementsKey, sameKey } from "../../src/music/key-estimate.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
-import { rat } from "../../src/music/rational.js";
-import type { Tune } from "../../src/music/tune.js";
+import { eq, rat } from "../../src/music/rational.js";
+import { meterLength, type Tune } from "../../src/music/tune.js";
 
 const shipped = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
 const fixtures = parseAbcFile(
