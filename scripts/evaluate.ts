@@ -4,6 +4,9 @@
  *
  *   npm run evaluate -- --model models/folk-2x256 --corpus ../shared/corpus [--json]
  *
+ * --all scores every tune of --corpus, the baselines trained on CORPUS_DIR's training
+ * split (the model's own corpus): for outside collections, figures from all their tunes.
+ *
  * With --samples, judges generated tunes instead (structure, histograms against the
  * held-out tunes, key kept when continuing held-out tunes):
  *
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     candidates: { type: "string" },
     continuations: { type: "string" },
     "form-only": { type: "boolean", default: false },
+    all: { type: "boolean", default: false },
   },
 });
 
@@ -43,6 +47,7 @@ const report = await evaluateModelOnCorpus(
   values.model as string,
   values.corpus as string,
   config().tfBackend,
+  values.all ? { allAgainst: config().corpusDir } : {},
 );
 if (values.json) {
   console.log(JSON.stringify(report, null, 2));
