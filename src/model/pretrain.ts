@@ -144,8 +144,15 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
         epoch: h.epoch + 1,
         train: h.trainLoss,
         validation: h.valLoss,
+        ...(h.trainAccuracy !== undefined ? { trainAccuracy: h.trainAccuracy } : {}),
+        ...(h.valAccuracy !== undefined ? { validationAccuracy: h.valAccuracy } : {}),
       }));
-      const metrics = { history: result.history, stopReason: result.stopReason, best: result.best };
+      const history = result.history.map((h) => ({
+        ...h,
+        trainPerplexity: Math.exp(h.trainLoss),
+        valPerplexity: Math.exp(h.valLoss),
+      }));
+      const metrics = { history, stopReason: result.stopReason, best: result.best };
       await saveLayersModel(result.bestWeights, options.out, { vocabulary, metadata: { card } });
       await writeFileAtomic(path.join(options.out, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
       await writeFileAtomic(path.join(options.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -7,15 +7,32 @@ export interface LossPoint {
   readonly epoch: number;
   readonly train: number;
   readonly validation: number;
+  /** Next-token accuracy, when the trainer measured it. */
+  readonly trainAccuracy?: number;
+  readonly validationAccuracy?: number;
 }
 
+/** Train and validation loss per epoch; the legend gives the last epoch's perplexity and accuracy. */
 export function lossCurveSvg(points: readonly LossPoint[], title = "Training loss"): string {
+  const last = points.at(-1);
+  const summary = (loss: number | undefined, accuracy: number | undefined) =>
+    loss === undefined
+      ? ""
+      : ` (perplexity ${Math.exp(loss).toFixed(2)}${accuracy === undefined ? "" : `, accuracy ${(100 * accuracy).toFixed(1)}%`})`;
   return lineChartSvg({
     title,
     xLabel: "epoch",
     lines: [
-      { label: "training", colour: "#1f77b4", points: points.map((p) => [p.epoch, p.train]) },
-      { label: "validation", colour: "#d62728", points: points.map((p) => [p.epoch, p.validation]) },
+      {
+        label: `training${summary(last?.train, last?.trainAccuracy)}`,
+        colour: "#1f77b4",
+        points: points.map((p) => [p.epoch, p.train]),
+      },
+      {
+        label: `validation${summary(last?.validation, last?.validationAccuracy)}`,
+        colour: "#d62728",
+        points: points.map((p) => [p.epoch, p.validation]),
+      },
     ],
   });
 }

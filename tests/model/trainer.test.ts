@@ -92,6 +92,18 @@ describe("trainModel", () => {
     const again = await evaluateTunes(a.bestWeights, validation, { batchSize: 4, seqLen: 16 });
     expect(again.nll / again.tokens).toBeCloseTo(after, 5);
     expect(again.tokens).toBe(validation.reduce((n, t) => n + t.length - 1, 0));
+    // Next-token accuracy: motifs repeat, so a trained model predicts most tokens.
+    const firstAccuracy = a.history[0]?.valAccuracy as number;
+    const lastAccuracy = a.history.at(-1)?.valAccuracy as number;
+    expect(lastAccuracy).toBeGreaterThan(firstAccuracy);
+    expect(lastAccuracy).toBeGreaterThan(0.6);
+    expect(again.correct / again.tokens).toBeCloseTo(
+      a.history[a.best?.epoch as number]?.valAccuracy as number,
+      5,
+    );
+    expect(a.history.every((h) => (h.trainAccuracy as number) > 0 && (h.trainAccuracy as number) <= 1)).toBe(
+      true,
+    );
     const b = await trainModel(base({}, { maxEpochs: 2 }));
     expect(b.history.map((h) => h.valLoss)).toEqual(a.history.slice(0, 2).map((h) => h.valLoss));
     expect(b.history.map((h) => h.trainLoss)).toEqual(a.history.slice(0, 2).map((h) => h.trainLoss));
