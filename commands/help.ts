@@ -31,7 +31,8 @@ export function describeOption(option: APIApplicationCommandOption): string {
 }
 
 const EXAMPLES: Record<string, string> = {
-  compose: "`/compose style:jig key:A dorian temperature:1.2 bars:16 instrument:whistle`",
+  compose:
+    "`/compose style:jig key:A dorian temperature:1.2 form:AABB bars:16 instrument:whistle` (two 8-bar parts, each played twice)",
   submit: "`/submit tune:my-reel.abc title:The Kitchen Reel`",
 };
 
@@ -43,7 +44,9 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
       [
         "I compose folk tunes with a small neural network (an LSTM trained on traditional tunes).",
         "Each tune comes as **MIDI**, an **audio preview**, a **score** and **ABC** notation.",
-        "Under a tune: **Another one** (same settings, new tune), **Continue** (carries this tune on), " +
+        "Tunes have the form of real ones: parts (A, B…) of 8 bars, each played twice, that come back to their phrases; " +
+          "`bars` counts the bars written, split evenly among the parts.",
+        "Under a tune: **Another one** (same settings and form, new tune), **Continue** (adds a part), " +
           "**Hotter**/**Cooler** (temperature ±0.3: more surprising or more conventional), " +
           "**Submit for training** (offers it to the next training run).",
         `Model: ${bot.composer.model.name} (${bot.composer.model.version}).`,

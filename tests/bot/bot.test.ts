@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPOSE_PREFIX } from "../../src/bot/custom-id.js";
 import { parseAbc } from "../../src/music/abc-read.js";
+import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
 import { readNotesIndependently } from "../../src/music/midi-verify.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
@@ -245,7 +246,7 @@ describe("the Tunesmith bot", () => {
     const another = await tuneMessage(
       h.emulator.click(composed, buttonId(composed.components, "Another one"), { user: newUser() }),
     );
-    for (const name of ["Temperature", "Style", "Key", "Bars", "Tempo", "Instrument"])
+    for (const name of ["Temperature", "Style", "Key", "Bars", "Form", "Tempo", "Instrument"])
       expect(field(another.embeds[0], name)).toBe(field(before, name));
     expect(another.embeds[0]?.footer?.text).not.toBe(before?.footer?.text); // a new seed value
     expect(tuneOf(another).elements).not.toEqual(tuneOf(composed).elements);
@@ -256,7 +257,10 @@ describe("the Tunesmith bot", () => {
     const previous = melody(tuneOf(composed));
     expect(melody(tuneOf(continued)).slice(0, previous.length)).toEqual(previous);
     expect(melody(tuneOf(continued)).length).toBeGreaterThan(previous.length);
-    expect(field(continued.embeds[0], "Bars")).toBe("8 after the seed");
+    // Continue adds one part as long as the tune's parts (8 bars as AABB: parts of 4).
+    expect(field(before, "Form")).toBe("AABB: 2 parts of 4 bars, each played twice");
+    expect(field(continued.embeds[0], "Bars")).toBe("4 after the seed");
+    expect(analyseForm(tuneOf(continued)).partBars).toEqual([4, 4, 4]);
 
     const cooler = await tuneMessage(
       h.emulator.click(composed, buttonId(composed.components, "Cooler"), { user: newUser() }),

@@ -88,6 +88,7 @@ describe("npm run deploy-commands", () => {
       ["style", ApplicationCommandOptionType.String],
       ["key", ApplicationCommandOptionType.String],
       ["instrument", ApplicationCommandOptionType.String],
+      ["form", ApplicationCommandOptionType.String],
       ["bars", ApplicationCommandOptionType.Integer],
       ["tempo", ApplicationCommandOptionType.Integer],
       ["seed", ApplicationCommandOptionType.Attachment],
