@@ -160,6 +160,8 @@ describe("composing in a form", () => {
       expect(form.partBars).toEqual([4, 4]);
       expect(form.partRepeats).toEqual([true, true]);
       expect(tune.elements.filter((e) => e.kind === "ending")).toEqual([]);
+      // No pickup: it would be played again after each repeated part's full last bar.
+      expect(measures(tune).every((m) => eq(m.length, meterLength(tune.meter)))).toBe(true);
     },
   );
 
