@@ -50,6 +50,8 @@ describe("loadConfig", () => {
       workerJobs: ["compose", "retrain"],
       modelPollSeconds: 5,
       totalShards: "auto",
+      seedRetentionDays: 30,
+      healthPort: undefined,
     });
   });
 

@@ -12,6 +12,7 @@ import { initBackend } from "../model/backend.js";
 import { readModelVocabulary } from "../model/model-dir.js";
 import { ModelVersions } from "../model/versions.js";
 import { retrainChildEnv } from "../retrain/process.js";
+import { startSeedPruning } from "../store/seed-retention.js";
 import { openStore, type Store } from "../store/store.js";
 import { DOWNLOAD_TIMEOUT_MS, DownloadSlots } from "./attachments.js";
 import { createClient } from "./client.js";
@@ -90,6 +91,15 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     const store = openStore(cfg.dataDir);
     cleanup.push(() => store.close());
     log.info({ file: store.file }, "store open");
+    const pruning = startSeedPruning({
+      store,
+      retentionDays: cfg.seedRetentionDays,
+      onPruned: (deleted, cutoff) => {
+        if (deleted > 0) log.info({ deleted, before: cutoff.toISOString() }, "old seeds deleted");
+      },
+      onError: (error) => log.warn({ err: error }, "could not delete old seeds; trying again in an hour"),
+    });
+    cleanup.push(() => pruning.stop());
     const vocabulary = readModelVocabulary(cfg.modelDir);
     const commands = await loadCommands(options.commandsDir);
     // Activating a version first loads it here to check it, so this thread needs TensorFlow too.
@@ -199,6 +209,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
         router.stopAccepting();
         log.info({ inFlight: router.busy }, "stopping: finishing the work in progress");
         follower.stop();
+        pruning.stop();
         // A retraining run is cancelled (recorded as such; nothing is activated) rather than orphaned.
         await retraining.stop();
         if (ownsJobs) await jobs.close();

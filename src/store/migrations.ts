@@ -89,6 +89,15 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   (db) => {
     db.exec("DROP TABLE ratings;");
   },
+  // 5: whose seed it is (for /forget; NULL for seeds stored before), and pruning by age.
+  (db) => {
+    db.exec(`
+      ALTER TABLE seeds ADD COLUMN user_id TEXT;
+      CREATE INDEX seeds_by_user ON seeds (user_id);
+      CREATE INDEX seeds_by_age ON seeds (created_at);
+      CREATE INDEX submissions_by_user ON submissions (user_id);
+    `);
+  },
 ];
 
 /**
