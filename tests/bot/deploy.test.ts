@@ -81,6 +81,7 @@ describe("npm run deploy-commands", () => {
       ["review", ApplicationCommandOptionType.Subcommand],
       ["retrain", ApplicationCommandOptionType.Subcommand],
       ["model", ApplicationCommandOptionType.SubcommandGroup],
+      ["forget", ApplicationCommandOptionType.Subcommand],
     ]);
     const compose = body[1]?.options;
     expect(compose?.map((o) => [o.name, o.type])).toEqual([
