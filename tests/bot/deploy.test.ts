@@ -103,7 +103,7 @@ describe("npm run deploy-commands", () => {
     expect(option(compose, "style").choices?.map((c) => c.value)).toEqual(STYLE_NAMES);
     expect(option(compose, "instrument").choices?.map((c) => c.value)).toEqual(INSTRUMENT_NAMES);
     expect(option(compose, "key").autocomplete).toBe(true);
-    const submit = body[3]?.options;
+    const submit = body.find((c) => c.name === "submit")?.options;
     expect(submit?.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
       ["tune", ApplicationCommandOptionType.Attachment, true],
       ["title", ApplicationCommandOptionType.String, false],
