@@ -76,6 +76,8 @@ export interface Config {
   readonly seedRetentionDays: number;
   /** Port of the /healthz and /readyz endpoints; unset = none. */
   readonly healthPort: number | undefined;
+  /** Address they listen on. */
+  readonly healthHost: string;
 }
 
 /** Every invalid variable, reported together. `problems` holds one line per variable. */
@@ -237,6 +239,7 @@ const FIELDS = {
   totalShards: { env: "TOTAL_SHARDS", parse: shardCount, fallback: "auto" },
   seedRetentionDays: { env: "SEED_RETENTION_DAYS", parse: int(1, 3650), fallback: 30 },
   healthPort: { env: "HEALTH_PORT", parse: int(1, 65_535), fallback: undefined },
+  healthHost: { env: "HEALTH_HOST", parse: text, fallback: "127.0.0.1" },
 } satisfies { readonly [K in keyof Config]: Field<Config[K]> };
 
 /** Paths are resolved even when defaulted, so callers always get absolute paths. */

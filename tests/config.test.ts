@@ -52,6 +52,7 @@ describe("loadConfig", () => {
       totalShards: "auto",
       seedRetentionDays: 30,
       healthPort: undefined,
+      healthHost: "127.0.0.1",
     });
   });
 

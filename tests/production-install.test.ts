@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCommands } from "../src/bot/loader.js";
 import { REPO_ROOT, registerCommands, tuneMessage } from "./bot/harness.js";
 import { DiscordEmulator } from "./discord/emulator.js";
-import { redisSkipReason, startRedis } from "./helpers/redis.js";
+import { freePort, redisSkipReason, startRedis } from "./helpers/redis.js";
 import { type ScriptProcess, startProcess, stopGroup } from "./jobs/processes.js";
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
@@ -116,13 +116,18 @@ describe("a production install (npm ci --omit=dev on a clean checkout)", () => {
     const emulator = await new DiscordEmulator({ waitTimeoutMs: 60_000 }).start();
     let sharded: ScriptProcess | undefined;
     try {
+      const healthPort = await freePort();
       sharded = npm(["run", "start:sharded", "--", "--spawn-delay", "0"], {
         DISCORD_TOKEN: emulator.botToken,
         DISCORD_API_URL: emulator.apiUrl,
         DATA_DIR: dataDir,
         TOTAL_SHARDS: "1",
+        HEALTH_PORT: String(healthPort),
       });
       await sharded.waitForLog("every shard is ready", (l) => l.msg === "every shard is ready", 120_000);
+      // Shard 0 serves its health checks on HEALTH_PORT + 0.
+      const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+      expect(ready.status).toBe(200);
       await stoppedBySigterm(sharded, "every shard has stopped");
     } finally {
       await stopGroup(sharded);

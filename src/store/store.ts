@@ -13,6 +13,9 @@ import { type TrainingRunStore, trainingRunStore } from "./runs.js";
  * purpose: every query is a few rows on a local file, quicker than a thread hop.
  */
 export const DB_FILE = "tunesmith.db";
+/** How long a write waits for another process's lock (ms). */
+const BUSY_TIMEOUT_MS = 5_000;
+const HEALTH_BUSY_TIMEOUT_MS = 200;
 
 export const SUBMISSION_STATUSES = ["pending", "approved", "rejected", "used"] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
@@ -100,6 +103,8 @@ export interface Store extends TrainingRunStore, ModelVersionStore {
   pruneSeeds(cutoff: Date): number;
   /** Deletes a user's seeds and the submissions not trained on yet (see ForgetResult). */
   forgetUser(userId: string): ForgetResult;
+  /** For /readyz: undefined when the database takes a write, else why not. */
+  checkWritable(): string | undefined;
   close(): void;
 }
 
@@ -144,7 +149,7 @@ export function openStore(dir: string): Store {
   const db = new BetterSqlite3(file);
   try {
     // Another process (an admin script, another shard, a worker) may hold the write lock briefly.
-    db.pragma("busy_timeout = 5000");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
     migrate(db);
@@ -176,6 +181,9 @@ export function openStore(dir: string): Store {
   const deleteUserSeeds = db.prepare<[string]>("DELETE FROM seeds WHERE user_id = ?");
   const byUser = db.prepare<[string], SubmissionRow>(
     "SELECT * FROM submissions WHERE user_id = ? ORDER BY created_at, id",
+  );
+  const touchHealth = db.prepare<[string]>(
+    "INSERT OR REPLACE INTO health_checks (id, checked_at) VALUES (1, ?)",
   );
   const deleteSubmission = db.prepare<[number]>("DELETE FROM submissions WHERE id = ? AND status != 'used'");
   const setReviewed = db.prepare(
@@ -282,6 +290,19 @@ export function openStore(dir: string): Store {
     getSeed: (id) => {
       const row = seedById.get(id);
       return row ? { id: row.id, fileName: row.file_name, bytes: new Uint8Array(row.bytes) } : undefined;
+    },
+    checkWritable: () => {
+      if (!db.open) return "the database is closed";
+      // Synchronous: wait briefly for another process's write, not the usual 5 s on the event loop.
+      db.pragma(`busy_timeout = ${HEALTH_BUSY_TIMEOUT_MS}`);
+      try {
+        touchHealth.run(new Date().toISOString());
+        return undefined;
+      } catch (error) {
+        return `the database takes no writes: ${(error as Error).message}`;
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     },
     close: () => {
       if (db.open) db.close();
