@@ -1,6 +1,6 @@
 /**
  * What the running bot loads, read from the sources: the files reachable from the entry
- * points `npm start`, `worker`, `start:sharded`, `retrain` and `deploy-commands` run (plus
+ * points `npm start`, `worker`, `start:sharded`, `retrain`, `deploy-commands` and `backup` run (plus
  * the composer threads and the commands, which are loaded by path), and every package
  * they load at run time. `import type` is erased and costs nothing; everything else,
  * `import { type X }` included (verbatimModuleSyntax keeps it), must be installed by
@@ -16,6 +16,7 @@ export const RUNTIME_ENTRIES = [
   "scripts/start-sharded.ts",
   "scripts/retrain.ts",
   "scripts/deploy-commands.ts",
+  "scripts/backup.ts",
   // Loaded by path, not by an import: a composer thread, and each slash command.
   "src/compose/worker.ts",
 ];
