@@ -3,7 +3,7 @@
  * where it is installed) and `npm run backup` of a DATA_DIR that is being written to.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,9 @@ import { backupDataDir } from "../src/backup.js";
 import { openStore } from "../src/store/store.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The long-running services; deploy/ also holds a daily backup (a oneshot service and its timer). */
 const UNITS = ["tunesmith.service", "tunesmith-worker.service"];
+const ALL_UNITS = readdirSync(path.join(ROOT, "deploy")).filter((f) => /\.(service|timer)$/.test(f));
 const analyze = spawnSync("systemd-analyze", ["--version"], { encoding: "utf8" });
 const noSystemd =
   analyze.status === 0 ? undefined : "systemd-analyze is not installed (apt-get install -y systemd)";
@@ -56,10 +58,17 @@ describe("the systemd units", () => {
     },
   );
 
-  it.skipIf(noSystemd !== undefined)("pass systemd-analyze verify", () => {
-    const run = spawnSync("systemd-analyze", ["verify", ...UNITS.map((u) => path.join(ROOT, "deploy", u))], {
-      encoding: "utf8",
-    });
+  it.skipIf(noSystemd !== undefined)("pass systemd-analyze verify (the backup service and timer too)", () => {
+    expect(ALL_UNITS).toEqual(
+      expect.arrayContaining([...UNITS, "tunesmith-backup.service", "tunesmith-backup.timer"]),
+    );
+    const run = spawnSync(
+      "systemd-analyze",
+      ["verify", ...ALL_UNITS.map((u) => path.join(ROOT, "deploy", u))],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(`${run.stdout}${run.stderr}`).toBe("");
     expect(run.status).toBe(0);
   });
