@@ -9,6 +9,7 @@
  *   npm run bench -- load [--users=50] [--workers=2] [--bars=16] [--spread=3]
  *   npm run bench -- load --redis [...]      = load-scale: 1 vs 2 worker processes on Redis
  *   npm run bench -- load-scale [--requests=40] [--workers=1,2] [--concurrency=1] [--bars=16]
+ *   npm run bench -- startup [--runs=5]      tsx against compiled JavaScript: load time and memory
  */
 const suites: Record<string, () => Promise<unknown>> = {
   train: () => import("./train.js"),
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   compose: () => import("./compose.js"),
   load: () => import("./load.js"),
   "load-scale": () => import("./load-scale.js"),
+  startup: () => import("./startup.js"),
 };
 
 // `load --redis` is the scale-out comparison: the same load, served by worker processes.

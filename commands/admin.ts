@@ -12,6 +12,7 @@ import { requireAdmin } from "../src/bot/admin-auth.js";
 import { ADMIN_PREFIX, nextReviewMessage, parseReviewButton } from "../src/bot/admin-review.js";
 import type { BotContext } from "../src/bot/context.js";
 import { UserFacingError } from "../src/bot/errors.js";
+import { forgetReport } from "../src/bot/forget.js";
 import { ModelVersionError, type VersionInfo } from "../src/model/versions.js";
 
 /**
@@ -70,6 +71,19 @@ export const data = new SlashCommandBuilder()
       .addSubcommand((s) =>
         s.setName("rollback").setDescription("Go back to the version active before this one"),
       ),
+  )
+  .addSubcommand((s) =>
+    s
+      .setName("forget")
+      .setDescription("Delete a user's stored seeds and untrained submissions (as /forget does for them)")
+      .addStringOption((o) =>
+        o
+          .setName("user_id")
+          .setDescription("The user's id (Developer Mode: right-click → Copy User ID)")
+          .setRequired(true)
+          .setMinLength(17)
+          .setMaxLength(20),
+      ),
   );
 
 export const buttonPrefix = ADMIN_PREFIX;
@@ -116,6 +130,28 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
       await interaction.editReply(
         `Now composing with version **${serving.version}** (was ${before}). The switch is saved: it survives restarts.`,
       );
+      return;
+    }
+    case "forget": {
+      const userId = interaction.options.getString("user_id", true).trim();
+      if (!/^\d{17,20}$/.test(userId))
+        throw new UserFacingError("That is not a user id: a user id is 17 to 20 digits.");
+      const result = bot.store.forgetUser(userId);
+      bot.log.info(
+        {
+          audit: "admin",
+          user: interaction.user.id,
+          forgot: userId,
+          seeds: result.seedsDeleted,
+          submissions: result.submissionsDeleted.map((s) => s.id),
+          kept: result.trained.map((s) => s.id),
+        },
+        "a user's data deleted by an admin",
+      );
+      await interaction.reply({
+        content: forgetReport(result, `user \`${userId}\``),
+        flags: MessageFlags.Ephemeral,
+      });
       return;
     }
     default:

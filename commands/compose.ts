@@ -114,7 +114,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
         { ...input, seedValue: settled.seedValue, seed: tune },
         bot.settings.requestLimits,
       );
-      seedId = bot.store.saveSeed(seedUpload.name, bytes);
+      seedId = bot.store.saveSeed({ userId: user, fileName: seedUpload.name, bytes });
     }
     await composeIntoReply(bot, {
       interaction,
@@ -178,7 +178,7 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
         // The tune to continue is the ABC attached to the message: nothing to remember.
         const { bytes } = await tuneOfMessage(interaction, limits);
         seedBytes = { name: "tune.abc", bytes };
-        seedId = bot.store.saveSeed("tune.abc", bytes);
+        seedId = bot.store.saveSeed({ userId: user, fileName: "tune.abc", bytes });
         next = { ...settings, seedValue: randomSeedValue() };
         content = `Continued (for ${interaction.user.displayName}):`;
         break;

@@ -72,6 +72,12 @@ export interface Config {
   readonly modelPollSeconds: number;
   /** Gateway shards for `npm run start:sharded`: a number, or "auto" (Discord's recommendation). */
   readonly totalShards: number | "auto";
+  /** Days an uploaded seed is kept (for its tune's buttons); older ones are pruned every hour. */
+  readonly seedRetentionDays: number;
+  /** Port of the /healthz and /readyz endpoints; unset = none. */
+  readonly healthPort: number | undefined;
+  /** Address they listen on. */
+  readonly healthHost: string;
 }
 
 /** Every invalid variable, reported together. `problems` holds one line per variable. */
@@ -231,6 +237,9 @@ const FIELDS = {
   modelPollSeconds: { env: "MODEL_POLL_SECONDS", parse: int(0, 3600), fallback: 5 },
   // Not SHARD_COUNT: discord.js's Client reads that variable itself (as a number) in every process.
   totalShards: { env: "TOTAL_SHARDS", parse: shardCount, fallback: "auto" },
+  seedRetentionDays: { env: "SEED_RETENTION_DAYS", parse: int(1, 3650), fallback: 30 },
+  healthPort: { env: "HEALTH_PORT", parse: int(1, 65_535), fallback: undefined },
+  healthHost: { env: "HEALTH_HOST", parse: text, fallback: "127.0.0.1" },
 } satisfies { readonly [K in keyof Config]: Field<Config[K]> };
 
 /** Paths are resolved even when defaulted, so callers always get absolute paths. */

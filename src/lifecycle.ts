@@ -19,18 +19,27 @@ export function configOrExit(): Config {
 }
 
 /**
- * On SIGINT or SIGTERM: `stop()`, then exit 0 (1 if stopping fails); a second signal exits
- * at once. Install it before starting, with a `stop` that waits for the start, so a signal
- * during start-up is neither lost nor kills the process half-started.
+ * A signal this soon after the first is the same stop arriving twice, not an operator
+ * insisting: Ctrl-C or a service manager signals the whole process group, so a shard or a
+ * child gets it both from there and from its parent.
+ */
+export const DUPLICATE_SIGNAL_MS = 2_000;
+
+/**
+ * On SIGINT or SIGTERM: `stop()`, then exit 0 (1 if stopping fails); a second signal (later
+ * than DUPLICATE_SIGNAL_MS after the first) exits at once. Install it before starting, with
+ * a `stop` that waits for the start, so a signal during start-up is neither lost nor kills
+ * the process half-started.
  */
 export function exitOnSignals(log: Logger, stop: () => Promise<void>, message = "shutting down"): void {
-  let signalled = false;
+  let signalledAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    if (signalledAt !== undefined) {
+      if (Date.now() - signalledAt < DUPLICATE_SIGNAL_MS) return;
       log.warn({ signal }, "second signal: exiting without waiting");
       process.exit(1);
     }
-    signalled = true;
+    signalledAt = Date.now();
     log.info({ signal }, message);
     stop().then(
       () => process.exit(0),

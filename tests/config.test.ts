@@ -50,6 +50,9 @@ describe("loadConfig", () => {
       workerJobs: ["compose", "retrain"],
       modelPollSeconds: 5,
       totalShards: "auto",
+      seedRetentionDays: 30,
+      healthPort: undefined,
+      healthHost: "127.0.0.1",
     });
   });
 

@@ -1,9 +1,10 @@
 import { once } from "node:events";
-import { type Client, Events } from "discord.js";
+import { type Client, Events, Status } from "discord.js";
 import type { Logger } from "pino";
 import { followActiveModel } from "../compose/active-model.js";
 import { ComposePool } from "../compose/pool.js";
 import { type Config, config, redisLocation } from "../config.js";
+import { type HealthServer, healthPortOf, startHealthServer } from "../health.js";
 import { RedisJobQueue } from "../jobs/bullmq.js";
 import { LocalJobQueue } from "../jobs/local.js";
 import type { JobQueue } from "../jobs/queue.js";
@@ -12,6 +13,7 @@ import { initBackend } from "../model/backend.js";
 import { readModelVocabulary } from "../model/model-dir.js";
 import { ModelVersions } from "../model/versions.js";
 import { retrainChildEnv } from "../retrain/process.js";
+import { startSeedPruning } from "../store/seed-retention.js";
 import { openStore, type Store } from "../store/store.js";
 import { DOWNLOAD_TIMEOUT_MS, DownloadSlots } from "./attachments.js";
 import { createClient } from "./client.js";
@@ -55,6 +57,8 @@ export interface RunningBot {
   readonly store: Store;
   readonly commands: ReadonlyMap<string, Command>;
   readonly router: InteractionRouter;
+  /** /healthz and /readyz, when HEALTH_PORT is set. */
+  readonly health: HealthServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -86,10 +90,43 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
   const undo = async () => {
     for (const step of cleanup.reverse()) await step();
   };
+  // What /readyz looks at, filled in as the bot starts: it answers "not ready" until then.
+  const live: { store?: Store; jobs?: JobQueue; client?: Client; stopping?: boolean } = {};
   try {
+    let health: HealthServer | undefined;
+    if (cfg.healthPort !== undefined) {
+      const server = await startHealthServer({
+        port: healthPortOf(cfg.healthPort),
+        host: cfg.healthHost,
+        checks: {
+          gateway: () => {
+            if (live.stopping) return "stopping";
+            const status = live.client?.ws.status;
+            if (status === undefined) return "not connected yet";
+            return status === Status.Ready ? undefined : `not connected (${Status[status]})`;
+          },
+          model: async () => (live.jobs ? (await live.jobs.health()).model : "not loaded yet"),
+          queue: async () => (live.jobs ? (await live.jobs.health()).queue : "not started yet"),
+          store: () => (live.store ? live.store.checkWritable() : "not open yet"),
+        },
+      });
+      health = server;
+      cleanup.push(() => server.close());
+      log.info({ port: server.port, host: cfg.healthHost }, "health checks served at /healthz and /readyz");
+    }
     const store = openStore(cfg.dataDir);
+    live.store = store;
     cleanup.push(() => store.close());
     log.info({ file: store.file }, "store open");
+    const pruning = startSeedPruning({
+      store,
+      retentionDays: cfg.seedRetentionDays,
+      onPruned: (deleted, cutoff) => {
+        if (deleted > 0) log.info({ deleted, before: cutoff.toISOString() }, "old seeds deleted");
+      },
+      onError: (error) => log.warn({ err: error }, "could not delete old seeds; trying again in an hour"),
+    });
+    cleanup.push(() => pruning.stop());
     const vocabulary = readModelVocabulary(cfg.modelDir);
     const commands = await loadCommands(options.commandsDir);
     // Activating a version first loads it here to check it, so this thread needs TensorFlow too.
@@ -124,6 +161,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       jobs = new LocalJobQueue(pool, true);
     }
     const queue = jobs;
+    live.jobs = jobs;
     if (ownsJobs) cleanup.push(() => queue.close());
     // A run queued or running when the bot last stopped will never finish: say so in its record.
     // With Redis a queued run waits for a worker, and only one whose job is gone is lost.
@@ -176,6 +214,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     };
     const router = new InteractionRouter(bot);
     const client = createClient(cfg.discordApiUrl);
+    live.client = client;
     cleanup.push(() => client.destroy());
     router.attach(client);
     watchConnection(client, log);
@@ -197,8 +236,10 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     const stop = () => {
       stopping ??= (async () => {
         router.stopAccepting();
+        live.stopping = true;
         log.info({ inFlight: router.busy }, "stopping: finishing the work in progress");
         follower.stop();
+        pruning.stop();
         // A retraining run is cancelled (recorded as such; nothing is activated) rather than orphaned.
         await retraining.stop();
         if (ownsJobs) await jobs.close();
@@ -206,11 +247,12 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
           log.warn({ inFlight: router.busy }, "stopping with interactions still running");
         await client.destroy();
         store.close();
+        await health?.close();
         log.info("stopped");
       })();
       return stopping;
     };
-    return { client: readyClient, pool, jobs, store, commands, router, stop };
+    return { client: readyClient, pool, jobs, store, commands, router, health, stop };
   } catch (error) {
     await undo();
     throw error;

@@ -24,8 +24,15 @@ import {
   RETRAIN_QUEUE,
   type RetrainJobData,
 } from "./protocol.js";
-import type { JobQueue, Queued, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
-import { bullConnection, CONNECT_TIMEOUT_MS, connectedWithin, describeModel, redisClient } from "./redis.js";
+import type { JobQueue, Queued, QueueHealth, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
+import {
+  bullConnection,
+  CONNECT_TIMEOUT_MS,
+  connectedWithin,
+  describeModel,
+  redisClient,
+  redisHealth,
+} from "./redis.js";
 
 /**
  * The bot's side of the Redis job queue (REDIS_URL): compose, render and retraining jobs
@@ -255,6 +262,14 @@ export class RedisJobQueue implements JobQueue {
       lost.push(run.id);
     }
     return lost;
+  }
+
+  async health(): Promise<QueueHealth> {
+    // The workers load the model; the bot only needs the queue to reach them.
+    return {
+      model: undefined,
+      queue: this.closing ? "closed: the bot is stopping" : await redisHealth(this.redis),
+    };
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import type { ComposeRequest } from "../compose/request.js";
 import type { ModelSource } from "../compose/worker.js";
 import type { Tune } from "../music/tune.js";
 import { startRetrainProcess } from "../retrain/process.js";
-import type { JobQueue, Queued, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
+import type { JobQueue, Queued, QueueHealth, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
 
 /**
  * The embedded default: the bot's own compose pool (worker threads) and a retraining child
@@ -13,6 +13,7 @@ import type { JobQueue, Queued, RetrainRun, RetrainStart, SubmitOptions } from "
  */
 export class LocalJobQueue implements JobQueue {
   readonly kind = "local";
+  private closed = false;
 
   constructor(
     readonly pool: ComposePool,
@@ -30,6 +31,14 @@ export class LocalJobQueue implements JobQueue {
 
   get waiting(): number {
     return this.pool.waiting;
+  }
+
+  async health(): Promise<QueueHealth> {
+    const ready = this.pool.readyWorkers;
+    return {
+      model: ready > 0 ? undefined : "no composer thread has the model loaded",
+      queue: this.closed ? "closed: the bot is stopping" : undefined,
+    };
   }
 
   submit(request: ComposeRequest, options: SubmitOptions = {}): Queued<ComposeResult> {
@@ -51,6 +60,7 @@ export class LocalJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.ownsPool) await this.pool.close();
   }
 }

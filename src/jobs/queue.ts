@@ -36,6 +36,13 @@ export interface JobQueue {
   startRetrain(options: RetrainStart): RetrainRun;
   /** Stops taking work, lets running jobs finish, refuses waiting ones. */
   close(): Promise<void>;
+  /** For /readyz: undefined when the model is loaded and the queue reachable, else why not. */
+  health(): Promise<QueueHealth>;
+}
+
+export interface QueueHealth {
+  readonly model: string | undefined;
+  readonly queue: string | undefined;
 }
 
 export interface SubmitOptions extends ComposeOptions {

@@ -55,3 +55,22 @@ export async function connectedWithin<T>(ready: Promise<T>, ms: number, location
     clearTimeout(timer);
   }
 }
+
+/** For /readyz: undefined when Redis answers a PING within `ms`, else why not. */
+export async function redisHealth(redis: Redis, ms = 1_000): Promise<string | undefined> {
+  // ioredis queues commands while it reconnects: say so at once rather than wait.
+  if (redis.status !== "ready") return `Redis unreachable (connection ${redis.status})`;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      redis.ping().then(() => undefined),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(`Redis did not answer a PING within ${ms} ms`), ms);
+      }),
+    ]);
+  } catch (error) {
+    return `Redis unreachable: ${(error as Error).message}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}

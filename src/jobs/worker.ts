@@ -1,9 +1,11 @@
 import { hostname } from "node:os";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type ActiveModelFollower, followActiveModel } from "../compose/active-model.js";
 import { ComposeFailedError, ComposePool } from "../compose/pool.js";
 import { type Config, redisLocation } from "../config.js";
+import { type HealthServer, startHealthServer } from "../health.js";
 import { ModelVersions } from "../model/versions.js";
 import { retrainChildEnv, startRetrainProcess } from "../retrain/process.js";
 import type { RetrainMessage, RetrainSummary } from "../retrain/protocol.js";
@@ -20,7 +22,7 @@ import {
   type RetrainJobData,
   resultKey,
 } from "./protocol.js";
-import { bullConnection, CONNECT_TIMEOUT_MS, connectedWithin, redisClient } from "./redis.js";
+import { bullConnection, CONNECT_TIMEOUT_MS, connectedWithin, redisClient, redisHealth } from "./redis.js";
 
 /**
  * One `npm run worker` process: takes jobs from the Redis queues (src/jobs/protocol.ts).
@@ -45,6 +47,8 @@ export interface RunningJobWorker {
   readonly name: string;
   /** The compose pool, when this worker takes compose jobs. */
   readonly pool: ComposePool | undefined;
+  /** /healthz and /readyz, when HEALTH_PORT is set. */
+  readonly health: HealthServer | undefined;
   /** Stops taking jobs, cancels a retraining in progress, finishes the compositions running. */
   stop(): Promise<void>;
 }
@@ -63,8 +67,34 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<Running
   const undo = async () => {
     for (const step of cleanup.reverse()) await step();
   };
+  // What /readyz looks at, filled in as the worker starts.
+  const live: { redis?: Redis; pool?: ComposePool; store?: Store; ready?: boolean; stopping?: boolean } = {};
   try {
+    let health: HealthServer | undefined;
+    if (cfg.healthPort !== undefined) {
+      const server = await startHealthServer({
+        port: cfg.healthPort,
+        host: cfg.healthHost,
+        checks: {
+          worker: () => (live.stopping ? "stopping" : live.ready ? undefined : "starting"),
+          redis: () => (live.redis ? redisHealth(live.redis) : "not connected yet"),
+          // A worker that takes no compose jobs loads no model; one that takes no retraining opens no store.
+          model: () =>
+            !takes.has("compose")
+              ? undefined
+              : (live.pool?.readyWorkers ?? 0) > 0
+                ? undefined
+                : "no composer thread has the model loaded",
+          store: () =>
+            !takes.has("retrain") ? undefined : live.store ? live.store.checkWritable() : "not open yet",
+        },
+      });
+      health = server;
+      cleanup.push(() => server.close());
+      log.info({ port: server.port, host: cfg.healthHost }, "health checks served at /healthz and /readyz");
+    }
     const redis = redisClient(url, (error) => log.warn({ err: error }, "Redis (results)"));
+    live.redis = redis;
     cleanup.push(() => redis.disconnect());
     const subscriber = redisClient(url, (error) => log.warn({ err: error }, "Redis (subscriber)"));
     cleanup.push(() => subscriber.disconnect());
@@ -85,6 +115,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<Running
         backend: cfg.tfBackend,
       });
       pool = started;
+      live.pool = started;
       cleanup.push(() => started.close());
       follower = followActiveModel(versions, started, {
         pollMs: cfg.modelPollSeconds * 1000,
@@ -158,6 +189,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<Running
 
     if (takes.has("retrain")) {
       const store: Store = openStore(cfg.dataDir);
+      live.store = store;
       cleanup.push(() => store.close());
       const worker = new Worker<RetrainJobData, RetrainSummary>(
         RETRAIN_QUEUE,
@@ -218,6 +250,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<Running
       );
     }
     await Promise.all(workers.map((w) => w.waitUntilReady()));
+    live.ready = true;
     log.info(
       {
         worker: name,
@@ -235,6 +268,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<Running
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
+        live.stopping = true;
         log.info({ worker: name }, "stopping: finishing the jobs in progress");
         retraining?.cancel();
         await Promise.all(workers.map((w) => w.close()));
@@ -243,7 +277,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<Running
       })();
       return stopping;
     };
-    return { name, pool, stop };
+    return { name, pool, health, stop };
   } catch (error) {
     await undo();
     throw error;

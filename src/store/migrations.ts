@@ -89,6 +89,18 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   (db) => {
     db.exec("DROP TABLE ratings;");
   },
+  // 5: whose seed it is (for /forget; NULL for seeds stored before), pruning by age, and a row
+  // for the readiness check to write.
+  (db) => {
+    db.exec(`
+      ALTER TABLE seeds ADD COLUMN user_id TEXT;
+      CREATE INDEX seeds_by_user ON seeds (user_id);
+      CREATE INDEX seeds_by_age ON seeds (created_at);
+      CREATE INDEX submissions_by_user ON submissions (user_id);
+      -- one row, rewritten by the readiness check (/readyz) to prove the database takes writes
+      CREATE TABLE health_checks (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at TEXT NOT NULL);
+    `);
+  },
 ];
 
 /**

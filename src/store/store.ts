@@ -7,11 +7,15 @@ import { type TrainingRunStore, trainingRunStore } from "./runs.js";
 
 /**
  * The bot's durable state in one SQLite file (DATA_DIR/tunesmith.db): submissions for
- * training, the seeds composed tunes were made from, training runs and model version rows
+ * training, the seeds composed tunes were made from (with their owner, for SEED_RETENTION_DAYS),
+ * training runs and model version rows
  * (the last two in runs.ts and model-versions.ts). Synchronous on
  * purpose: every query is a few rows on a local file, quicker than a thread hop.
  */
 export const DB_FILE = "tunesmith.db";
+/** How long a write waits for another process's lock (ms). */
+const BUSY_TIMEOUT_MS = 5_000;
+const HEALTH_BUSY_TIMEOUT_MS = 200;
 
 export const SUBMISSION_STATUSES = ["pending", "approved", "rejected", "used"] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
@@ -43,10 +47,26 @@ export type AddSubmissionResult =
   | { readonly added: true; readonly submission: Submission }
   | { readonly added: false; readonly existing: Submission };
 
+export interface NewSeed {
+  /** Who uploaded it (or pressed Continue): /forget deletes it. */
+  readonly userId: string;
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+}
+
 export interface StoredSeed {
   readonly id: number;
   readonly fileName: string;
   readonly bytes: Uint8Array;
+}
+
+/** What /forget removed for one user, and what it could not. */
+export interface ForgetResult {
+  readonly seedsDeleted: number;
+  /** Pending, approved or rejected: never trained on, now deleted. */
+  readonly submissionsDeleted: readonly Pick<Submission, "id" | "title" | "status">[];
+  /** Already trained into a model version: the record stays, with the versions trained on it. */
+  readonly trained: readonly (Pick<Submission, "id" | "title"> & { readonly versions: readonly string[] })[];
 }
 
 export type ReviewDecision = "approved" | "rejected";
@@ -77,8 +97,14 @@ export interface Store extends TrainingRunStore, ModelVersionStore {
   reviewSubmission(id: number, decision: ReviewDecision, reviewer: string): ReviewResult;
   /** approved → used (other statuses are left alone); returns how many changed. */
   markUsed(ids: readonly number[]): number;
-  saveSeed(fileName: string, bytes: Uint8Array): number;
+  saveSeed(seed: NewSeed): number;
   getSeed(id: number): StoredSeed | undefined;
+  /** Deletes the seeds stored before `cutoff`; returns how many. */
+  pruneSeeds(cutoff: Date): number;
+  /** Deletes a user's seeds and the submissions not trained on yet (see ForgetResult). */
+  forgetUser(userId: string): ForgetResult;
+  /** For /readyz: undefined when the database takes a write, else why not. */
+  checkWritable(): string | undefined;
   close(): void;
 }
 
@@ -123,7 +149,7 @@ export function openStore(dir: string): Store {
   const db = new BetterSqlite3(file);
   try {
     // Another process (an admin script, another shard, a worker) may hold the write lock briefly.
-    db.pragma("busy_timeout = 5000");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
     migrate(db);
@@ -149,8 +175,17 @@ export function openStore(dir: string): Store {
      VALUES (@guildId, @userId, @title, @notes, @fileName, @original, @contentHash, @tokens, 'pending', @now, @now)`,
   );
   const insertSeed = db.prepare(
-    "INSERT INTO seeds (file_name, bytes, created_at) VALUES (@fileName, @bytes, @now)",
+    "INSERT INTO seeds (user_id, file_name, bytes, created_at) VALUES (@userId, @fileName, @bytes, @now)",
   );
+  const deleteOldSeeds = db.prepare<[string]>("DELETE FROM seeds WHERE created_at < ?");
+  const deleteUserSeeds = db.prepare<[string]>("DELETE FROM seeds WHERE user_id = ?");
+  const byUser = db.prepare<[string], SubmissionRow>(
+    "SELECT * FROM submissions WHERE user_id = ? ORDER BY created_at, id",
+  );
+  const touchHealth = db.prepare<[string]>(
+    "INSERT OR REPLACE INTO health_checks (id, checked_at) VALUES (1, ?)",
+  );
+  const deleteSubmission = db.prepare<[number]>("DELETE FROM submissions WHERE id = ? AND status != 'used'");
   const setReviewed = db.prepare(
     "UPDATE submissions SET status = @status, reviewer = @reviewer, updated_at = @now WHERE id = @id AND status = 'pending'",
   );
@@ -201,13 +236,32 @@ export function openStore(dir: string): Store {
     return changed;
   });
 
+  const versionRows = modelVersionStore(db, (ids) => markUsed(ids));
+  const forget = db.transaction((userId: string): ForgetResult => {
+    const seedsDeleted = deleteUserSeeds.run(userId).changes;
+    const rows = byUser.all(userId);
+    const trained = rows.filter((r) => r.status === "used");
+    const deleted = rows.filter((r) => r.status !== "used");
+    for (const row of deleted) deleteSubmission.run(row.id);
+    const versions = versionRows.listVersions();
+    return {
+      seedsDeleted,
+      submissionsDeleted: deleted.map((r) => ({ id: r.id, title: r.title, status: r.status })),
+      trained: trained.map((r) => ({
+        id: r.id,
+        title: r.title,
+        versions: versions.filter((v) => v.submissions.includes(r.id)).map((v) => v.id),
+      })),
+    };
+  });
+
   const runs = trainingRunStore(db);
   // A run whose process died (killed, crashed, power cut) would otherwise look running forever.
   runs.failStaleRuns();
 
   return {
     ...runs,
-    ...modelVersionStore(db, (ids) => markUsed(ids)),
+    ...versionRows,
     file,
     addSubmission: (submission) => add.immediate(submission),
     findByHash: (hash) => {
@@ -226,14 +280,29 @@ export function openStore(dir: string): Store {
     },
     reviewSubmission: (id, decision, reviewer) => review.immediate(id, decision, reviewer),
     markUsed: (ids) => markUsed.immediate(ids),
-    saveSeed: (fileName, bytes) =>
+    saveSeed: ({ userId, fileName, bytes }) =>
       Number(
-        insertSeed.run({ fileName, bytes: Buffer.from(bytes), now: new Date().toISOString() })
+        insertSeed.run({ userId, fileName, bytes: Buffer.from(bytes), now: new Date().toISOString() })
           .lastInsertRowid,
       ),
+    pruneSeeds: (cutoff) => deleteOldSeeds.run(cutoff.toISOString()).changes,
+    forgetUser: (userId) => forget.immediate(userId),
     getSeed: (id) => {
       const row = seedById.get(id);
       return row ? { id: row.id, fileName: row.file_name, bytes: new Uint8Array(row.bytes) } : undefined;
+    },
+    checkWritable: () => {
+      if (!db.open) return "the database is closed";
+      // Synchronous: wait briefly for another process's write, not the usual 5 s on the event loop.
+      db.pragma(`busy_timeout = ${HEALTH_BUSY_TIMEOUT_MS}`);
+      try {
+        touchHealth.run(new Date().toISOString());
+        return undefined;
+      } catch (error) {
+        return `the database takes no writes: ${(error as Error).message}`;
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     },
     close: () => {
       if (db.open) db.close();

@@ -57,7 +57,7 @@ describe("npm run deploy-commands", () => {
       }),
     });
     expect(stdout).toMatch(
-      /Registered 4 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/help, \/submit/,
+      /Registered 5 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/forget, \/help, \/submit/,
     );
 
     const [registration] = emulator.commands.registrations;
@@ -74,13 +74,14 @@ describe("npm run deploy-commands", () => {
       default_member_permissions?: string;
       contexts?: number[];
     }[];
-    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "help", "submit"]);
+    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "forget", "help", "submit"]);
     // Hidden from all but server administrators, and only in servers.
     expect(body[0]).toMatchObject({ default_member_permissions: "8", contexts: [0] });
     expect(body[0]?.options?.map((o) => [o.name, o.type])).toEqual([
       ["review", ApplicationCommandOptionType.Subcommand],
       ["retrain", ApplicationCommandOptionType.Subcommand],
       ["model", ApplicationCommandOptionType.SubcommandGroup],
+      ["forget", ApplicationCommandOptionType.Subcommand],
     ]);
     const compose = body[1]?.options;
     expect(compose?.map((o) => [o.name, o.type])).toEqual([
@@ -103,7 +104,7 @@ describe("npm run deploy-commands", () => {
     expect(option(compose, "style").choices?.map((c) => c.value)).toEqual(STYLE_NAMES);
     expect(option(compose, "instrument").choices?.map((c) => c.value)).toEqual(INSTRUMENT_NAMES);
     expect(option(compose, "key").autocomplete).toBe(true);
-    const submit = body[3]?.options;
+    const submit = body.find((c) => c.name === "submit")?.options;
     expect(submit?.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
       ["tune", ApplicationCommandOptionType.Attachment, true],
       ["title", ApplicationCommandOptionType.String, false],
@@ -119,6 +120,12 @@ describe("npm run deploy-commands", () => {
     });
     expect(deployed).toMatchObject({ scope: "global", applicationId: emulator.applicationId });
     expect(emulator.commands.registrations.at(-1)?.scope).toBe("global");
-    expect(emulator.commands.list().map((c) => c.name)).toEqual(["admin", "compose", "help", "submit"]);
+    expect(emulator.commands.list().map((c) => c.name)).toEqual([
+      "admin",
+      "compose",
+      "forget",
+      "help",
+      "submit",
+    ]);
   });
 });

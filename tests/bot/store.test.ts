@@ -64,7 +64,11 @@ describe("the store", () => {
     expect(store.listSubmissions("approved")).toEqual([]);
     expect(store.findByHash("bbb")?.title).toBe("Tune bbb");
     expect(store.findByHash("ccc")).toBeUndefined();
-    const seedId = store.saveSeed("seed.mid", new Uint8Array([0x4d, 0x54, 0x68, 0x64]));
+    const seedId = store.saveSeed({
+      userId: "300000000000000001",
+      fileName: "seed.mid",
+      bytes: new Uint8Array([0x4d, 0x54, 0x68, 0x64]),
+    });
     store.close();
 
     // Reopened (a restart): everything is still there, and migrations are not re-run.

@@ -40,6 +40,10 @@ export interface RedisServer {
   readonly url: string;
   readonly port: number;
   readonly version: string;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as in a network partition. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -109,8 +113,11 @@ export async function startRedis(): Promise<RedisServer> {
           url: `redis://127.0.0.1:${port}`,
           port,
           version: version,
+          pause: () => child.kill("SIGSTOP"),
+          resume: () => child.kill("SIGCONT"),
           stop: async () => {
             if (alive) {
+              child.kill("SIGCONT");
               child.kill("SIGTERM");
               await exited;
             }

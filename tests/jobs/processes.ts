@@ -21,6 +21,8 @@ export interface ScriptProcess {
   /** Lines of stdout that were not JSON, and stderr. */
   readonly other: string[];
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every process writing to its output has ended (the command's children included). */
+  readonly closed: Promise<void>;
   /** Called for every log line as it arrives. */
   onLog(listener: (line: LogLine) => void): void;
   /** The first log line `match` accepts (also one already seen). */
@@ -28,10 +30,25 @@ export interface ScriptProcess {
 }
 
 export function startScript(script: string, args: string[], env: Record<string, string>): ScriptProcess {
-  const child = spawn(process.execPath, ["--import", TSX, script, ...args], {
-    cwd: REPO_ROOT,
+  return startProcess(process.execPath, ["--import", TSX, script, ...args], env);
+}
+
+/**
+ * Any command (e.g. `npm start` in another checkout), its JSON log lines collected the same
+ * way. `group`: in a process group of its own, so a signal can reach every process in it
+ * (see stopGroup), as a terminal's Ctrl-C or systemd's stop does.
+ */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { readonly cwd?: string; readonly group?: boolean } = {},
+): ScriptProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group ?? false,
   });
   const logs: LogLine[] = [];
   const other: string[] = [];
@@ -57,11 +74,13 @@ export function startScript(script: string, args: string[], env: Record<string, 
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
+  const closed = once(child.stdout as NodeJS.ReadableStream, "close").then(() => undefined);
   return {
     child,
     logs,
     other,
     exit,
+    closed,
     onLog: (listener) => {
       listeners.push(listener);
     },
@@ -98,6 +117,35 @@ export async function startWorker(env: Record<string, string>): Promise<ScriptPr
   const worker = startScript(WORKER_SCRIPT, [], env);
   const ready = await worker.waitForLog("worker ready", (l) => l.msg === "worker ready");
   return Object.assign(worker, { name: String(ready.worker) });
+}
+
+/**
+ * SIGTERM to every process of a group started with `group: true`, then waits until all of
+ * them are gone (SIGKILL after `timeoutMs`). Resolves whether the group ended by itself.
+ */
+export async function stopGroup(run: ScriptProcess | undefined, timeoutMs = 60_000): Promise<boolean> {
+  if (!run?.child.pid) return true;
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-(run.child.pid as number), name);
+    } catch {
+      // the group is gone already
+    }
+  };
+  signal("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    run.closed.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!ended) {
+    signal("SIGKILL");
+    await run.closed;
+  }
+  return ended;
 }
 
 /** Stops a process that may already be gone. */
