@@ -4,7 +4,7 @@ import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
 import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
-import { beatLength, type Tune, type TuneElement } from "../music/tune.js";
+import { beatLength, lastMeter, type Tune, type TuneElement } from "../music/tune.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import { TuneGrammar } from "./grammar.js";
 import type { ComposeRequest } from "./request.js";
@@ -66,7 +66,8 @@ export function generateTune(
   const { vocabulary, table } = model;
   const now = options.now ?? (() => performance.now());
   const seed = request.seed ? prepareSeed(request.seed, vocabulary) : undefined;
-  const meter = request.seed ? request.seed.meter : STYLES[request.style].meter;
+  // A seed that changes meter is continued in its last one.
+  const meter = seed ? lastMeter(seed.tune) : STYLES[request.style].meter;
   const key = request.seed ? request.seed.key : request.key;
   const header = [meterToken(meter.num, meter.den), modeToken(key.mode)];
   const prompt = [BOS, ...(seed ? seed.tokens : header)];
@@ -122,7 +123,11 @@ export function generateTune(
       tokensToTune([...header, ...music], { tonic: key.tonic, title, tempo }),
       -(seed?.octaveShift ?? 0),
     );
-    const tune: Tune = { ...continuation, elements: [...seedElements, ...continuation.elements] };
+    const tune: Tune = {
+      ...continuation,
+      meter: seed?.tune.meter ?? meter,
+      elements: [...seedElements, ...continuation.elements],
+    };
     const structure = checkStructure(seed ? continuation : tune, seed ? undefined : request.bars);
     const report: CandidateReport = {
       bitsPerNote: c.nll / Math.LN2 / Math.max(1, countNotes(music)),

@@ -27,8 +27,8 @@ describe("corpus analysis", () => {
     expect(analysis.unique).toBe(4 + 5 + 1);
     expect(analysis.rejected.map((r) => r.code)).toEqual([
       "missing-key",
-      "unexpected-symbol",
-      "meter-change",
+      "bad-duration",
+      "bad-tuplet",
       "unterminated",
       "no-notes",
     ]);
