@@ -566,13 +566,20 @@ class TuneParser {
     const scale = div(this.duration(), this.unit);
     const first = chordNotes[0];
     if (!first) {
-      if (rest) return { kind: "rest", duration: mul(rest, scale) };
+      if (rest) return { kind: "rest", duration: this.notTooLong(mul(rest, scale), at) };
       this.ignore("empty chords []");
       return undefined;
     }
     const top = chordNotes.reduce((a, b) => (midiOf(b.pitch) > midiOf(a.pitch) ? b : a));
     if (chordNotes.length > 1) this.repairs.add("chords reduced to their top note");
-    return { kind: "note", pitch: top.pitch, duration: mul(first.duration, scale) };
+    return { kind: "note", pitch: top.pitch, duration: this.notTooLong(mul(first.duration, scale), at) };
+  }
+
+  /** A chord's length multiplies its notes' lengths: the product is held to the same limit. */
+  private notTooLong(length: Rational, at: number): Rational {
+    if (cmp(length, rat(this.options.maxNoteWholes)) > 0)
+      this.fail("bad-duration", `a chord longer than ${this.options.maxNoteWholes} whole notes`, at);
+    return length;
   }
 
   /** Reads accidentals, letter, octave marks and length; updates bar accidentals. */
