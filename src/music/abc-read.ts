@@ -95,7 +95,7 @@ export function parseAbcFile(text: string, options: AbcReadOptions = {}): Parsed
   return splitTunes(text).map((chunk, index) => {
     const ref: TuneRef = { index, x: chunk.x, title: chunk.title };
     try {
-      const { tune, repairs, ignored } = parseTuneText(chunk.text, ref, chunk.line, options);
+      const { tune, repairs, ignored } = parseTuneText(chunk, ref, options);
       return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs, ignored } };
     } catch (error) {
       if (!(error instanceof AbcParseError)) throw error;
@@ -117,7 +117,7 @@ export function readAbc(text: string, options: AbcReadOptions = {}): AbcReading 
   const first = splitTunes(text)[0];
   if (!first)
     throw new AbcParseError("no-tune", "no ABC tune found (expected a K: line and notes)", { index: 0 });
-  return parseTuneText(first.text, { index: 0, x: first.x, title: first.title }, first.line, options);
+  return parseTuneText(first, { index: 0, x: first.x, title: first.title }, options);
 }
 
 interface Chunk {
@@ -125,7 +125,15 @@ interface Chunk {
   line: number;
   x?: string;
   title?: string;
+  /** Fields of the file header (before the first X:) that every tune starts from (ABC 2.1). */
+  defaults: readonly string[];
 }
+
+/** File header fields a tune inherits: its meter, unit length and decoration letters. */
+const FILE_HEADER_FIELD = /^[LMU]:/;
+/** Each tune re-reads them: a hostile file header must not multiply the work. */
+const MAX_FILE_HEADER_FIELDS = 16;
+const MAX_FILE_HEADER_LINE = 200;
 
 function splitTunes(text: string): Chunk[] {
   // A byte order mark (files saved on Windows) would hide the first X: line.
@@ -135,18 +143,22 @@ function splitTunes(text: string): Chunk[] {
     if (/^X:/.test(l)) starts.push(i);
   });
   // A file without X: (a pasted tune) is one tune if it has a K: line.
-  if (starts.length === 0) return lines.some((l) => /^K:/.test(l)) ? [chunkOf(lines, 0, lines.length)] : [];
-  return starts.map((s, i) => chunkOf(lines, s, starts[i + 1] ?? lines.length));
+  if (starts.length === 0)
+    return lines.some((l) => /^K:/.test(l)) ? [chunkOf(lines, 0, lines.length, [])] : [];
+  const defaults = lines
+    .slice(0, starts[0])
+    .filter((l) => FILE_HEADER_FIELD.test(l) && l.length <= MAX_FILE_HEADER_LINE);
+  return starts.map((s, i) => chunkOf(lines, s, starts[i + 1] ?? lines.length, defaults));
 }
 
-function chunkOf(lines: string[], from: number, to: number): Chunk {
+function chunkOf(lines: string[], from: number, to: number, defaults: readonly string[]): Chunk {
   const body = lines.slice(from, to);
   const field = (letter: string) =>
     body
       .find((l) => l.startsWith(`${letter}:`))
       ?.slice(2)
       .trim();
-  return { text: body.join("\n"), line: from + 1, x: field("X"), title: field("T") };
+  return { text: body.join("\n"), line: from + 1, x: field("X"), title: field("T"), defaults };
 }
 
 /** ABC 2.1 fields: read (K, L, M, Q, T, U, V), or information that is not music. */
@@ -202,12 +214,15 @@ class TuneParser {
     private readonly ref: TuneRef,
     private readonly firstLine: number,
     private readonly options: Required<AbcReadOptions>,
+    private readonly defaults: readonly string[] = [],
   ) {
     this.lineStarts.push(0);
     for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.lineStarts.push(i + 1);
   }
 
   parse(): AbcReading {
+    // The file header's fields come first; the tune's own header overrides them.
+    for (const line of this.defaults) this.field(line[0] as string, stripComment(line.slice(2)), 0);
     for (let i = 0; i < this.lineStarts.length; i++) {
       const start = this.lineStarts[i] ?? 0;
       const end = (this.lineStarts[i + 1] ?? this.text.length + 1) - 1;
@@ -261,7 +276,10 @@ class TuneParser {
     if (this.otherVoice) return;
     if (!this.inBody) {
       if (line.trim() === "") return;
-      this.fail("missing-key", "music before the K: (key) field", start);
+      // abcjs reads music without a K: field in C; so do we, and the key is judged from the notes.
+      this.ignore("music before the K: field (read without a key signature)");
+      this.header.key = "none";
+      this.startBody();
     }
     this.pos = start;
     this.music(end);
@@ -373,13 +391,18 @@ class TuneParser {
     this.signature = field.signature;
     if (!this.inBody) {
       this.header.key = field.key;
-      this.inBody = true;
-      this.meter = this.header.meter ?? { num: 4, den: 4 };
-      this.unit = this.header.unit ?? defaultUnit(this.meter);
+      this.startBody();
     } else {
       // Notes keep their sounding pitch; the tune keeps its first key.
       this.repairs.add("key change folded into accidentals");
     }
+  }
+
+  /** The header ends (at K:, or at the first music): meter and unit length are now fixed. */
+  private startBody(): void {
+    this.inBody = true;
+    this.meter = this.header.meter ?? { num: 4, den: 4 };
+    this.unit = this.header.unit ?? defaultUnit(this.meter);
   }
 
   private music(end: number): void {
@@ -391,7 +414,8 @@ class TuneParser {
       if (" \t`$y*".includes(c)) {
         this.pos++;
       } else if (c === "\\") {
-        if (t.slice(at + 1, end).trim() !== "") this.fail("unexpected-symbol", "stray backslash", at);
+        const after = t.slice(at + 1, end).trim();
+        if (after !== "" && !after.startsWith("%")) this.fail("unexpected-symbol", "stray backslash", at);
         return; // line continuation
       } else if (c === "!") {
         this.bang(end);
@@ -741,11 +765,17 @@ class TuneParser {
   }
 }
 
-function parseTuneText(text: string, ref: TuneRef, firstLine: number, options: AbcReadOptions): AbcReading {
+function parseTuneText(chunk: Chunk, ref: TuneRef, options: AbcReadOptions): AbcReading {
   const limits = { ...ABC_LIMITS, ...options };
-  if (text.length > limits.maxChars)
+  if (chunk.text.length > limits.maxChars)
     throw new AbcParseError("too-large", `the tune is longer than ${limits.maxChars} characters`, ref);
-  const parser = new TuneParser(text, ref, firstLine, limits);
+  const parser = new TuneParser(
+    chunk.text,
+    ref,
+    chunk.line,
+    limits,
+    chunk.defaults.slice(0, MAX_FILE_HEADER_FIELDS),
+  );
   try {
     return parser.parse();
   } catch (error) {

@@ -1,6 +1,6 @@
 import toneMidi from "@tonejs/midi";
 import { describe, expect, it } from "vitest";
-import { parseAbc, readAbc } from "../../src/music/abc-read.js";
+import { parseAbc, parseAbcFile, readAbc } from "../../src/music/abc-read.js";
 import { tuneToAbc } from "../../src/music/abc-write.js";
 import { checkBars } from "../../src/music/bar-check.js";
 import { AbcParseError } from "../../src/music/errors.js";
@@ -204,5 +204,31 @@ describe("keys as ABC 2.1 reads them", () => {
     });
     expect(parseAbc("X:1\nK:E minor\nEFG|]\n").key.mode).toBe("minor");
     expect(refusal("X:1\nK:Bn\nB|]\n").code).toBe("bad-key");
+  });
+});
+
+describe("what abcjs reads although ABC 2.1 frowns on it", () => {
+  it("reads music before (or without) a K: field without a key signature, the key judged from the notes", () => {
+    const r = readAbc("X:1\nT:t\nM:4/4\nL:1/8\nGABc dBGB|ABcB AG^FG|G8|]\n");
+    expect(r.tune.key).toEqual({ tonic: { step: 4, alter: 0 }, mode: "major" });
+    expect(midis(r.tune).slice(0, 4)).toEqual([67, 69, 71, 72]);
+    expect(r.ignored).toEqual(["music before the K: field (read without a key signature)"]);
+    // A header with neither key nor music is still no tune.
+    expect(refusal("X:1\nT:t\nM:4/4\n% nothing\n").code).toBe("missing-key");
+  });
+
+  it("takes L:, M: and U: from the file header (before the first X:), each tune's own header first", () => {
+    const file =
+      "%abc-2.1\nL:1/4\nM:3/4\nU:k=!roll!\n\nX:1\nT:a\nK:G\nkGAB|]\n\nX:2\nT:b\nL:1/8\nK:G\nGAB|]\n";
+    const [a, b] = parseAbcFile(file).map((t) => (t.result.ok ? t.result : undefined));
+    expect(a?.tune.meter).toEqual({ num: 3, den: 4 });
+    expect(music(a?.tune as Tune)).toEqual(["67:1/4", "69:1/4", "71:1/4", "|]"]);
+    expect(a?.ignored).toEqual([]);
+    expect(b?.tune.unitLength).toEqual({ n: 1, d: 8 });
+    expect(music(b?.tune as Tune)[0]).toBe("67:1/8");
+  });
+
+  it("reads a line continuation followed by a comment", () => {
+    expect(notesOf(read("ABcd|\\ % more below\nefga|]").tune)).toHaveLength(8);
   });
 });
