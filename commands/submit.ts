@@ -26,7 +26,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
   const limits = uploadLimits(bot, interaction);
   checkUpload(upload, limits.maxBytes);
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const { tune, bytes } = await fetchTune(upload, limits);
+  const { tune, bytes, notes } = await fetchTune(upload, limits);
   await submitForTraining(bot, {
     interaction,
     fileName: upload.name,
@@ -34,5 +34,6 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     tune,
     title: interaction.options.getString("title"),
     notes: interaction.options.getString("notes"),
+    readingNotes: notes,
   });
 }

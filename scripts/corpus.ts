@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { describeBarProblem } from "../src/music/bar-check.js";
 import { analyseCorpus, readCorpusSources, trainingVocabulary } from "../src/music/corpus.js";
+import { abcjsWarnings } from "../src/render/abcjs-dom.js";
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +29,11 @@ for (const r of [...analysis.rejected, ...analysis.roundTripFailures]) {
 const unique = analysis.unique;
 const parsedShare = unique === 0 ? 0 : analysis.parsed.length / unique;
 const badBars = analysis.parsed.filter((t) => !t.bars.ok);
+const read = unique - analysis.rejected.length;
+// The field's standard parser as the yardstick: of the tunes it reads without a warning, how many do we read?
+const abcjsClean = analysis.entries.filter((e) => abcjsWarnings(e.source).length === 0);
+const abcjsCleanRead = abcjsClean.filter((e) => e.read).length;
+const ignored = [...analysis.ignored].sort((a, b) => b[1] - a[1]);
 
 const summary = {
   corpus: corpusPath,
@@ -37,6 +43,13 @@ const summary = {
   uniqueTunes: unique,
   parsedAndRoundTripped: analysis.parsed.length,
   parsedShare,
+  read,
+  readShare: unique === 0 ? 0 : read / unique,
+  abcjsClean: abcjsClean.length,
+  abcjsCleanRead,
+  abcjsCleanReadShare: abcjsClean.length === 0 ? 0 : abcjsCleanRead / abcjsClean.length,
+  meterChanges: analysis.meterChanges.length,
+  ignored: Object.fromEntries(ignored),
   rejected: Object.fromEntries(byReason),
   barCheckPassed: analysis.usable.length,
   barCheckFailed: badBars.length,
@@ -47,7 +60,16 @@ const summary = {
 
 if (values.json) {
   console.log(
-    JSON.stringify({ ...summary, rejections: analysis.rejected, barProblems: barProblemList() }, null, 2),
+    JSON.stringify(
+      {
+        ...summary,
+        rejections: analysis.rejected,
+        meterChangeTunes: analysis.meterChanges,
+        barProblems: barProblemList(),
+      },
+      null,
+      2,
+    ),
   );
 } else {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -57,6 +79,15 @@ if (values.json) {
   console.log(
     `  unique tunes                ${unique} (duplicates: same text, or same notes spelled differently)`,
   );
+  console.log(`  read                        ${read} (${pct(summary.readShare)} of unique)`);
+  console.log(
+    `  abcjs reads without errors  ${abcjsClean.length}; of those read ${abcjsCleanRead} (${pct(summary.abcjsCleanReadShare)})`,
+  );
+  console.log(
+    `  changes meter mid-tune      ${analysis.meterChanges.length} (read; not training material: the model's tokens cannot change meter, a seed like them is continued in its last meter)`,
+  );
+  console.log(`  ignored while reading       (kind: tunes)`);
+  for (const [kind, n] of ignored) console.log(`    ${kind.padEnd(40)}${n}`);
   console.log(`  parsed + exact round trip   ${analysis.parsed.length} (${pct(parsedShare)} of unique)`);
   console.log(
     `  rejected                    ${analysis.rejected.length + analysis.roundTripFailures.length}`,
@@ -74,6 +105,9 @@ if (values.json) {
   );
   console.log("\nRejected tunes:");
   for (const r of analysis.rejected) console.log(`  ${r.file}: ${r.message}`);
+  console.log("\nTunes that change meter (read, not trained on):");
+  for (const r of analysis.meterChanges)
+    console.log(`  ${r.file} X:${r.ref.x ?? "?"} "${r.ref.title ?? ""}": ${r.message}`);
   console.log("\nTunes failing the bar check (first offending bar):");
   for (const line of barProblemList()) console.log(`  ${line}`);
 }

@@ -1,7 +1,7 @@
 import type { ButtonInteraction, ChatInputCommandInteraction } from "discord.js";
 import type { ComposeRequest } from "../compose/request.js";
 import type { BotContext } from "./context.js";
-import { beforeDeadline, Deadline, TIMED_OUT } from "./deadline.js";
+import { beforeDeadline, type Deadline, TIMED_OUT } from "./deadline.js";
 import { UserFacingError } from "./errors.js";
 import { editIfInTime } from "./respond.js";
 import { tuneReply } from "./tune-reply.js";
@@ -22,8 +22,9 @@ export interface Composition {
   readonly seedNotes?: readonly string[];
 }
 
+/** When Discord stops taking replies to the interaction, on this host's clock (see DiscordClock). */
 export function deadlineOf(interaction: { createdTimestamp: number }, bot: BotContext): Deadline {
-  return new Deadline(interaction.createdTimestamp, bot.settings.interactionLifetimeMs);
+  return bot.clock.deadline(interaction, bot.settings.interactionLifetimeMs);
 }
 
 export function queuedMessage(ahead: number): string {

@@ -14,6 +14,7 @@ import type { Store } from "../store/store.js";
 import type { AdminPolicy } from "./admin-auth.js";
 import type { DownloadSlots } from "./attachments.js";
 import type { Cooldowns } from "./cooldowns.js";
+import type { DiscordClock } from "./discord-clock.js";
 import type { Retraining } from "./retraining.js";
 
 /** What command handlers may use; handed to each call, so handlers hold no state of their own. */
@@ -32,6 +33,8 @@ export interface BotContext {
   readonly follower: ActiveModelFollower;
   readonly retraining: Retraining;
   readonly commands: ReadonlyMap<string, Command>;
+  /** Discord's clock as seen from here: interaction deadlines come from it. */
+  readonly clock: DiscordClock;
   readonly log: Logger;
 }
 

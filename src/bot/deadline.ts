@@ -12,12 +12,13 @@ export const GIVE_UP_MARGIN_MS = 20_000;
 
 export class Deadline {
   readonly at: number;
+  /** `createdAt`: when Discord created the interaction, on `now`'s clock (DiscordClock works it out). */
   constructor(
-    createdTimestamp: number,
+    createdAt: number,
     lifetimeMs = INTERACTION_LIFETIME_MS,
     private readonly now: () => number = Date.now,
   ) {
-    this.at = createdTimestamp + lifetimeMs;
+    this.at = createdAt + lifetimeMs;
   }
 
   get msLeft(): number {

@@ -13,7 +13,8 @@ import type { ModelVersions } from "../model/versions.js";
 import { RetrainBusyError, startRetrainProcess } from "../retrain/process.js";
 import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../retrain/protocol.js";
 import type { Store } from "../store/store.js";
-import { Deadline } from "./deadline.js";
+import type { Deadline } from "./deadline.js";
+import type { DiscordClock } from "./discord-clock.js";
 import { UserFacingError } from "./errors.js";
 import { progressEmbed, resultEmbed } from "./retrain-progress.js";
 
@@ -33,6 +34,8 @@ export interface RetrainingOptions {
   /** Least time between two progress edits (Discord rate-limits message edits). */
   readonly progressEveryMs: number;
   readonly interactionLifetimeMs: number;
+  /** Discord's clock as seen from here, for the interaction's deadline. */
+  readonly clock: DiscordClock;
   /**
    * Starts the run: by default `npm run retrain` as a child of this process; with a job
    * queue (REDIS_URL), a retraining job that a worker process runs (JobQueue.startRetrain).
@@ -56,7 +59,11 @@ export class Retraining {
    */
   async start(interaction: ChatInputCommandInteraction, parameters: RetrainParameters): Promise<void> {
     const { log } = this.options;
-    const target = new LiveMessage(interaction, this.options.interactionLifetimeMs, log);
+    const target = new LiveMessage(
+      interaction,
+      this.options.clock.deadline(interaction, this.options.interactionLifetimeMs),
+      log,
+    );
     let latest: RetrainProgress | undefined;
     let shown = 0;
     let edits: Promise<void> = Promise.resolve();
@@ -160,15 +167,12 @@ function initialProgress(parameters: RetrainParameters): RetrainProgress {
  */
 class LiveMessage {
   private message: Message | undefined;
-  private readonly deadline: Deadline;
 
   constructor(
     private readonly interaction: ChatInputCommandInteraction,
-    lifetimeMs: number,
+    private readonly deadline: Deadline,
     private readonly log: Logger,
-  ) {
-    this.deadline = new Deadline(interaction.createdTimestamp, lifetimeMs);
-  }
+  ) {}
 
   async show(options: MessageEditOptions): Promise<void> {
     if (this.message) {

@@ -9,7 +9,6 @@ import {
   RESTJSONErrorCodes,
 } from "discord.js";
 import type { BotContext, Command } from "./context.js";
-import { Deadline } from "./deadline.js";
 import { internalMessage, isDiscordFailure, newErrorId, UserFacingError, userMessage } from "./errors.js";
 import { tellPrivately } from "./respond.js";
 
@@ -31,6 +30,8 @@ export class InteractionRouter {
   }
 
   dispatch(interaction: Interaction): void {
+    // Deadlines are measured from here, whatever the host clock says (see DiscordClock).
+    this.bot.clock.arrived(interaction);
     const run: Promise<void> = this.route(interaction)
       .catch((error: unknown) => this.bot.log.error({ err: error }, "interaction routing failed"))
       .finally(() => this.inFlight.delete(run));
@@ -114,7 +115,7 @@ export class InteractionRouter {
   ): Promise<void> {
     const { log, settings } = this.bot;
     const started = performance.now();
-    const deadline = new Deadline(interaction.createdTimestamp, settings.interactionLifetimeMs);
+    const deadline = this.bot.clock.deadline(interaction, settings.interactionLifetimeMs);
     let outcome = "ok";
     let errorId: string | undefined;
     try {

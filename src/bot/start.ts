@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { type Client, Events, Status } from "discord.js";
+import { type Client, Events, RESTEvents, Status } from "discord.js";
 import type { Logger } from "pino";
 import { followActiveModel } from "../compose/active-model.js";
 import { ComposePool } from "../compose/pool.js";
@@ -20,6 +20,7 @@ import { createClient } from "./client.js";
 import type { BotContext, BotSettings, Command } from "./context.js";
 import { Cooldowns } from "./cooldowns.js";
 import { INTERACTION_LIFETIME_MS } from "./deadline.js";
+import { DiscordClock } from "./discord-clock.js";
 import { loadCommands } from "./loader.js";
 import { Retraining } from "./retraining.js";
 import { InteractionRouter } from "./router.js";
@@ -176,6 +177,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     });
     cleanup.push(() => follower.stop());
     await follower.sync();
+    const clock = new DiscordClock(log);
     const retraining = new Retraining({
       store,
       versions,
@@ -185,6 +187,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       log,
       progressEveryMs: settings.retrainProgressMs,
       interactionLifetimeMs: settings.interactionLifetimeMs,
+      clock,
     });
     cleanup.push(() => retraining.stop());
     log.info(
@@ -210,12 +213,20 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       follower,
       retraining,
       commands,
+      clock,
       log,
     };
     const router = new InteractionRouter(bot);
     const client = createClient(cfg.discordApiUrl);
     live.client = client;
     cleanup.push(() => client.destroy());
+    // Every REST response says what time it is on Discord's side. A fetch Response reaches
+    // listeners as a clone, whose unread body would be buffered: it is let go at once. (Other
+    // responses come as a shallow copy sharing discord.js's own body, which must be left alone.)
+    client.rest.on(RESTEvents.Response, (_request, response) => {
+      clock.observeDate(response.headers.get("date"));
+      if (response instanceof Response) response.body?.cancel().catch(() => {});
+    });
     router.attach(client);
     watchConnection(client, log);
 

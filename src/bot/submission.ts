@@ -3,7 +3,7 @@ import { checkBars, describeBarProblem } from "../music/bar-check.js";
 import { roundTrips, tokenHash } from "../music/corpus.js";
 import { MusicError } from "../music/errors.js";
 import { tuneToTokens } from "../music/tokens.js";
-import type { Tune } from "../music/tune.js";
+import { splitAtLastMeter, type Tune } from "../music/tune.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import { UserFacingError } from "./errors.js";
 
@@ -19,18 +19,27 @@ export interface TrainingTune {
   readonly contentHash: string;
   /** Octaves the tune was moved by to fit the vocabulary. */
   readonly octaveShift: number;
+  /** What the sender should know about how it will be learned (meter changes, octaves). */
+  readonly notes: readonly string[];
 }
 
 const OCTAVE_TRIES = [0, -1, 1, -2, 2];
 
-export function prepareTrainingTune(tune: Tune, vocabulary: Vocabulary): TrainingTune {
-  const bars = checkBars(tune);
+export function prepareTrainingTune(whole: Tune, vocabulary: Vocabulary): TrainingTune {
+  const bars = checkBars(whole);
   if (!bars.ok) {
     const first = bars.problems[0];
     throw new UserFacingError(
       `the bars don't add up to the meter (${first ? describeBarProblem(first) : "bar lengths are off"}). Training tunes need whole bars.`,
     );
   }
+  // The model's tokens cannot change meter: a tune that does is learned from its last meter on.
+  const { head, tail: tune } = splitAtLastMeter(whole);
+  const notes: string[] = [];
+  if (head.length > 0)
+    notes.push(
+      `It changes meter, which the model's notation cannot: it will be learned from its last meter change on (${tune.meter.num}/${tune.meter.den}).`,
+    );
   let firstMissing: string[] = [];
   try {
     for (const shift of OCTAVE_TRIES) {
@@ -41,7 +50,11 @@ export function prepareTrainingTune(tune: Tune, vocabulary: Vocabulary): Trainin
       if (missing.length > 0) continue;
       if (!roundTrips(moved, tokens))
         throw new UserFacingError("the model's notation cannot write this tune exactly.");
-      return { tokens, contentHash: tokenHash(tokens), octaveShift: shift };
+      if (shift !== 0)
+        notes.push(
+          `It will be learned ${Math.abs(shift)} octave(s) ${shift > 0 ? "higher" : "lower"}, in the range the model knows.`,
+        );
+      return { tokens, contentHash: tokenHash(tokens), octaveShift: shift, notes };
     }
   } catch (e) {
     if (e instanceof MusicError)

@@ -25,10 +25,15 @@ export interface Offer {
   readonly tune: Tune;
   readonly title?: string | null;
   readonly notes?: string | null;
+  /** What reading the file left out or simplified (voices, chords, ignored symbols). */
+  readonly readingNotes?: readonly string[];
 }
 
 /** Longest title shown back (a user wrote it). */
 const TITLE_MAX = 100;
+
+/** Notes of up to 300 characters each stay well inside an embed description's 4096. */
+const NOTES_SHOWN = 10;
 
 /** A preview of a longer tune is not worth a composer thread's time. */
 const PREVIEW_MAX_NOTES = 600;
@@ -83,21 +88,21 @@ export async function submitForTraining(bot: BotContext, offer: Offer): Promise<
     },
     "tune submitted for training",
   );
+  // As /compose does for seeds: what reading left out, then how it will be learned.
+  const notes = [...(offer.readingNotes ?? []).map((n) => `reading: ${n}`), ...training.notes];
   const embed = new EmbedBuilder()
     .setTitle(`Submitted: ${userText(submission.title, TITLE_MAX)}`)
     .setColor(0x1565c0)
     .setDescription(
-      `Thanks! Submission #${submission.id} is **pending**: an admin will review it before it joins the training data.`,
+      [
+        `Thanks! Submission #${submission.id} is **pending**: an admin will review it before it joins the training data.`,
+        ...notes.slice(0, NOTES_SHOWN).map((n) => `• ${userText(n, 300)}`),
+      ].join("\n"),
     )
     .addFields(
       { name: "Meter", value: `${tune.meter.num}/${tune.meter.den}`, inline: true },
       { name: "Tokens", value: String(training.tokens.length), inline: true },
     );
-  if (training.octaveShift !== 0)
-    embed.addFields({
-      name: "Note",
-      value: `It will be learned ${Math.abs(training.octaveShift)} octave(s) ${training.octaveShift > 0 ? "higher" : "lower"}, in the range the model knows.`,
-    });
   const files: AttachmentBuilder[] = [];
   const png = await preview(bot, tune, submission.id);
   if (png) {

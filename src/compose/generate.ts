@@ -5,7 +5,7 @@ import { endsOnTonic } from "../music/features.js";
 import { analyseForm, closedPartBars } from "../music/form.js";
 import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
-import { beatLength, type Meter, type Tune, type TuneElement } from "../music/tune.js";
+import { beatLength, lastMeter, type Meter, type Tune, type TuneElement } from "../music/tune.js";
 import { rhythmToken, type TuneType } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import type { FormSpec } from "./form.js";
@@ -75,7 +75,8 @@ export function generateTune(
   const { vocabulary, table } = model;
   const now = options.now ?? (() => performance.now());
   const seed = request.seed ? prepareSeed(request.seed, vocabulary) : undefined;
-  const meter = request.seed ? request.seed.meter : STYLES[request.style].meter;
+  // A seed that changes meter is continued in its last one.
+  const meter = seed ? lastMeter(seed.tune) : STYLES[request.style].meter;
   const key = request.seed ? request.seed.key : request.key;
   const style: Style = STYLES[request.style];
   const rhythm = request.seed ? request.seed.rhythm : style.rhythm;
@@ -143,7 +144,11 @@ export function generateTune(
       tokensToTune([...header, ...music], { tonic: key.tonic, title, tempo }),
       -(seed?.octaveShift ?? 0),
     );
-    const tune: Tune = { ...continuation, elements: [...seedElements, ...continuation.elements] };
+    const tune: Tune = {
+      ...continuation,
+      meter: seed?.tune.meter ?? meter,
+      elements: [...seedElements, ...continuation.elements],
+    };
     const structure = checkStructure(seed ? continuation : tune, seed ? undefined : request.bars);
     const report: CandidateReport = {
       bitsPerNote: c.nll / Math.LN2 / Math.max(1, countNotes(music)),

@@ -1,7 +1,7 @@
 import { MusicError } from "../music/errors.js";
 import { add, cmp, div, mul, type Rational, rat, sub, ZERO } from "../music/rational.js";
 import { parseLengthToken, TOKEN_UNIT, tuneToTokens } from "../music/tokens.js";
-import type { Tune, TuneElement } from "../music/tune.js";
+import { splitAtLastMeter, type Tune, type TuneElement } from "../music/tune.js";
 import { rhythmToken } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 
@@ -13,7 +13,7 @@ import type { Vocabulary } from "../music/vocabulary.js";
  * The notes that are kept sound exactly as the user wrote them.
  */
 export interface PreparedSeed {
-  /** The kept part of the seed, in its own key and octave. */
+  /** The kept part of the seed, in its own key and octave (its meter changes included). */
   readonly tune: Tune;
   /** Tokens of the kept part for the prompt: meter, mode, music in C (no `<s>`, no `</s>`). */
   readonly tokens: readonly string[];
@@ -39,7 +39,13 @@ export function prepareSeed(
   if (!seed.elements.some((e) => e.kind === "note"))
     throw new SeedError("empty-seed", "the seed has no notes");
   const notes: string[] = [];
-  const [meterToken, modeToken] = tuneToTokens({ ...seed, elements: [] }).slice(1, 3) as [string, string];
+  // The model's tokens cannot change meter: it is primed with the bars in the seed's last meter.
+  const { head, tail } = splitAtLastMeter(seed);
+  if (head.length > 0)
+    notes.push(
+      `the seed changes meter, which the model cannot do: it continued in the seed's last meter, ${tail.meter.num}/${tail.meter.den}, from the bars written in it`,
+    );
+  const [meterToken, modeToken] = tuneToTokens({ ...tail, elements: [] }).slice(1, 3) as [string, string];
   if (vocabulary.id(meterToken) === undefined)
     throw new SeedError(
       "unknown-meter",
@@ -51,7 +57,7 @@ export function prepareSeed(
       `the seed is in the ${modeToken.slice(2)} mode, which the model has not learned (it knows ${known(vocabulary, "K:")})`,
     );
 
-  const respelled = respellLengths(seed, vocabulary);
+  const respelled = respellLengths(tail, vocabulary);
   if (respelled.count > 0)
     notes.push(
       `${respelled.count} long note${respelled.count === 1 ? " was" : "s were"} written as tied notes`,
@@ -69,6 +75,8 @@ export function prepareSeed(
   if (kept.bars > 0) {
     notes.push(`the seed was long, so I continued from its last ${kept.keptBars} bars`);
     tune = kept.tune;
+  } else if (head.length > 0) {
+    tune = { ...tune, meter: seed.meter, elements: [...head, ...tune.elements] };
   }
   return {
     tune: rhythm ? { ...tune, rhythm } : tune,

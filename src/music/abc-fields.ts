@@ -1,4 +1,4 @@
-import { type Key, keySignature, parseKey } from "./key.js";
+import { type Key, KeyParseError, keySignature, parseKey } from "./key.js";
 import { type Step, stepOf } from "./pitch.js";
 import { type Rational, rat } from "./rational.js";
 import { DEFAULT_UNIT, type Meter, type Tempo } from "./tune.js";
@@ -41,6 +41,17 @@ export function parseTempo(v: string, unit: Rational): Tempo | undefined {
   return quarters >= 4 && quarters <= 1000 ? { bpm, beat } : undefined;
 }
 
+/** ABC 2.1: only the first three letters of a mode count (`Dmixm`, `Ador.` are D mixolydian, A dorian). */
+function parseAbcKey(text: string): Key {
+  try {
+    return parseKey(text);
+  } catch (error) {
+    const m = /^([A-Ga-g]\s*[#b♯♭]?)\s*([A-Za-z]{3})[A-Za-z.]*(.*)$/.exec(text);
+    if (!(error instanceof KeyParseError) || !m) throw error;
+    return parseKey(`${m[1]}${m[2]}${m[3]}`);
+  }
+}
+
 export interface KeyField {
   /** "none" for `K:none` (or an empty K:): the tonic is to be found from the notes. */
   readonly key: Key | "none";
@@ -75,7 +86,7 @@ export function readKeyField(v: string): KeyField {
     key = "none";
     signature = [0, 0, 0, 0, 0, 0, 0];
   } else {
-    key = parseKey(rest);
+    key = parseAbcKey(rest);
     signature = [...keySignature(key)];
   }
   if (explicit) signature = [0, 0, 0, 0, 0, 0, 0];

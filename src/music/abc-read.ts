@@ -23,6 +23,7 @@ import {
   type Meter,
   meterLength,
   type NoteElement,
+  type RestElement,
   type Tempo,
   type Tune,
   type TuneElement,
@@ -31,9 +32,11 @@ import { type TuneType, tuneTypeOf } from "./tune-type.js";
 
 /**
  * ABC reader for the notation real folk collections use (ABC 2.1; of a tune with several
- * voices, the first, which carries the melody). Anything it does not understand becomes
- * an AbcParseError naming the tune and position: a tune we cannot read faithfully is
- * refused, never guessed.
+ * voices, the first, which carries the melody). It reads what abcjs, the field's standard
+ * parser, reads: what Tunesmith does not model (unknown fields, decorations and symbols,
+ * playing orders, rests in chords…) is passed over and named in `ignored`, so the sender
+ * can be told. Only what cannot be a tune (no key, no notes, unreadable lengths, tuplets or
+ * fields, hostile sizes) becomes an AbcParseError naming the tune, line and column.
  */
 
 export interface AbcReadOptions {
@@ -57,7 +60,18 @@ export interface ParsedTune {
   readonly source: string;
   /** 1-based line of the tune's first line in the file. */
   readonly line: number;
-  readonly result: { ok: true; tune: Tune; repairs: readonly string[] } | { ok: false; error: AbcParseError };
+  readonly result:
+    | { ok: true; tune: Tune; repairs: readonly string[]; ignored: readonly string[] }
+    | { ok: false; error: AbcParseError };
+}
+
+/** What reading gives besides the tune: changes in words, and the kinds of things passed over. */
+export interface AbcReading {
+  readonly tune: Tune;
+  /** Sentences for the sender: what was left out or simplified (voices, chords, ignored symbols). */
+  readonly repairs: string[];
+  /** Each kind of thing passed over once, e.g. `field Y:`, `decoration k`, `rest in a chord`. */
+  readonly ignored: string[];
 }
 
 /** Limits checked while reading, so no input makes the reader do unbounded work. */
@@ -82,8 +96,8 @@ export function parseAbcFile(text: string, options: AbcReadOptions = {}): Parsed
   return splitTunes(text).map((chunk, index) => {
     const ref: TuneRef = { index, x: chunk.x, title: chunk.title };
     try {
-      const { tune, repairs } = parseTuneText(chunk.text, ref, chunk.line, options);
-      return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs } };
+      const { tune, repairs, ignored } = parseTuneText(chunk, ref, options);
+      return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs, ignored } };
     } catch (error) {
       if (!(error instanceof AbcParseError)) throw error;
       return { ref, source: chunk.text, line: chunk.line, result: { ok: false, error } };
@@ -97,14 +111,14 @@ export function parseAbc(text: string, options: AbcReadOptions = {}): Tune {
 }
 
 /** parseAbc, with what was left out or simplified on the way (voices, chords…) in words. */
-export function readAbc(text: string, options: AbcReadOptions = {}): { tune: Tune; repairs: string[] } {
+export function readAbc(text: string, options: AbcReadOptions = {}): AbcReading {
   const maxChars = options.maxChars ?? ABC_LIMITS.maxChars;
   if (text.length > maxChars)
     throw new AbcParseError("too-large", `the text is longer than ${maxChars} characters`, { index: 0 });
   const first = splitTunes(text)[0];
   if (!first)
     throw new AbcParseError("no-tune", "no ABC tune found (expected a K: line and notes)", { index: 0 });
-  return parseTuneText(first.text, { index: 0, x: first.x, title: first.title }, first.line, options);
+  return parseTuneText(first, { index: 0, x: first.x, title: first.title }, options);
 }
 
 interface Chunk {
@@ -112,7 +126,15 @@ interface Chunk {
   line: number;
   x?: string;
   title?: string;
+  /** Fields of the file header (before the first X:) that every tune starts from (ABC 2.1). */
+  defaults: readonly string[];
 }
+
+/** File header fields a tune inherits: its meter, unit length and decoration letters. */
+const FILE_HEADER_FIELD = /^[LMU]:/;
+/** Each tune re-reads them: a hostile file header must not multiply the work. */
+const MAX_FILE_HEADER_FIELDS = 16;
+const MAX_FILE_HEADER_LINE = 200;
 
 function splitTunes(text: string): Chunk[] {
   // A byte order mark (files saved on Windows) would hide the first X: line.
@@ -122,24 +144,39 @@ function splitTunes(text: string): Chunk[] {
     if (/^X:/.test(l)) starts.push(i);
   });
   // A file without X: (a pasted tune) is one tune if it has a K: line.
-  if (starts.length === 0) return lines.some((l) => /^K:/.test(l)) ? [chunkOf(lines, 0, lines.length)] : [];
-  return starts.map((s, i) => chunkOf(lines, s, starts[i + 1] ?? lines.length));
+  if (starts.length === 0)
+    return lines.some((l) => /^K:/.test(l)) ? [chunkOf(lines, 0, lines.length, [])] : [];
+  const defaults = lines
+    .slice(0, starts[0])
+    .filter((l) => FILE_HEADER_FIELD.test(l) && l.length <= MAX_FILE_HEADER_LINE);
+  return starts.map((s, i) => chunkOf(lines, s, starts[i + 1] ?? lines.length, defaults));
 }
 
-function chunkOf(lines: string[], from: number, to: number): Chunk {
+function chunkOf(lines: string[], from: number, to: number, defaults: readonly string[]): Chunk {
   const body = lines.slice(from, to);
   const field = (letter: string) =>
     body
       .find((l) => l.startsWith(`${letter}:`))
       ?.slice(2)
       .trim();
-  return { text: body.join("\n"), line: from + 1, x: field("X"), title: field("T") };
+  return { text: body.join("\n"), line: from + 1, x: field("X"), title: field("T"), defaults };
 }
 
-/** Header and body fields this reader understands or deliberately ignores. */
-const FIELD_LETTERS = new Set("ABCDEFGHIKLMNOPQRSTUVWXZmrsw+".split(""));
+/** ABC 2.1 fields: read (K, L, M, Q, T, U, V), or information that is not music. */
+const FIELD_LETTERS = new Set("ABCDEFGHIKLMNOQRSTUVWXZmrs+".split(""));
+/** Fields that carry music Tunesmith does not model: passed over with a note. */
+const IGNORED_FIELDS: Record<string, string> = {
+  P: "parts (P:)",
+  Y: "playing order (Y:)",
+  W: "words (W:)",
+  w: "lyrics (w:)",
+};
 /** ABC 2.1 predefined decoration symbols; `U:` may add more. */
 const DEFAULT_DECORATIONS = ".~HLMOPSTuv";
+/** Letters `U:` may define as decorations; undefined ones are passed over, as abcjs does. */
+const USER_DECORATION = /[H-Wh-w~]/;
+/** At most this many kinds of ignored things are named (a hostile text could have thousands). */
+const MAX_IGNORED_KINDS = 12;
 
 interface Header {
   title: string;
@@ -153,6 +190,7 @@ interface Header {
 class TuneParser {
   private readonly elements: TuneElement[] = [];
   private readonly repairs = new Set<string>();
+  private readonly ignored = new Set<string>();
   private readonly lineStarts: number[] = [];
   private readonly header: Header = { title: "" };
   private decorations = DEFAULT_DECORATIONS;
@@ -178,12 +216,15 @@ class TuneParser {
     private readonly ref: TuneRef,
     private readonly firstLine: number,
     private readonly options: Required<AbcReadOptions>,
+    private readonly defaults: readonly string[] = [],
   ) {
     this.lineStarts.push(0);
     for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.lineStarts.push(i + 1);
   }
 
-  parse(): { tune: Tune; repairs: string[] } {
+  parse(): AbcReading {
+    // The file header's fields come first; the tune's own header overrides them.
+    for (const line of this.defaults) this.field(line[0] as string, stripComment(line.slice(2)), 0);
     for (let i = 0; i < this.lineStarts.length; i++) {
       const start = this.lineStarts[i] ?? 0;
       const end = (this.lineStarts[i + 1] ?? this.text.length + 1) - 1;
@@ -211,7 +252,15 @@ class TuneParser {
       ...(this.header.rhythm ? { rhythm: this.header.rhythm } : {}),
       elements: this.elements,
     };
-    return { tune, repairs: [...this.repairs] };
+    const ignored = [...this.ignored];
+    const repairs = [...this.repairs];
+    if (ignored.length > 0) repairs.push(`ignored what Tunesmith does not model: ${ignored.join(", ")}`);
+    return { tune, repairs, ignored };
+  }
+
+  /** Something passed over, named once per kind for the sender. */
+  private ignore(kind: string): void {
+    if (this.ignored.size < MAX_IGNORED_KINDS) this.ignored.add(kind);
   }
 
   private parseLine(start: number, end: number): void {
@@ -219,7 +268,8 @@ class TuneParser {
     if (line.startsWith("%")) return;
     const field = /^([A-Za-z+]):/.exec(line);
     // "B:|" could be a Book field or the note B before a repeat; only note letters are ambiguous.
-    if (field?.[1] && FIELD_LETTERS.has(field[1]) && !/^[A-Ga-g]:[|:]/.test(line)) {
+    // Any other letter and colon starts a field (ABC 2.1), known or not.
+    if (field?.[1] && !/^[A-Ga-gz]:[|:\]]/.test(line)) {
       // Fields of a voice that is left out (its clef, key…) are left out with it.
       if (!this.otherVoice || field[1] === "V") this.field(field[1], stripComment(line.slice(2)), start + 2);
       return;
@@ -229,7 +279,10 @@ class TuneParser {
     if (this.otherVoice) return;
     if (!this.inBody) {
       if (line.trim() === "") return;
-      this.fail("missing-key", "music before the K: (key) field", start);
+      // abcjs reads music without a K: field in C; so do we, and the key is judged from the notes.
+      this.ignore("music before the K: field (read without a key signature)");
+      this.header.key = "none";
+      this.startBody();
     }
     this.pos = start;
     this.music(end);
@@ -253,6 +306,8 @@ class TuneParser {
         if (!this.header.tempo) {
           const tempo = parseTempo(v, this.unit);
           if (tempo) this.header.tempo = tempo;
+        } else if (this.inBody) {
+          this.ignore("tempo changes (Q:)");
         }
         return;
       case "K":
@@ -262,6 +317,7 @@ class TuneParser {
         this.header.rhythm ??= tuneTypeOf(v);
         return;
       case "U": {
+        // Whatever the letter is defined as, it is a decoration (not music) from now on.
         const m = /^([~H-Wh-w])\s*=/.exec(v);
         if (m?.[1]) this.decorations += m[1];
         return;
@@ -273,8 +329,13 @@ class TuneParser {
         // ABC 2.1 field continuation; only a title's is worth keeping.
         if (previous === "T" && this.header.title) this.header.title += ` ${v}`;
         return;
-      default:
-        return; // titles, notes, sources, lyrics, parts: not music
+      default: {
+        const ignored = IGNORED_FIELDS[letter];
+        if (ignored) this.ignore(ignored);
+        // Composer, origin, notes, sources, instructions: information, not music.
+        else if (!FIELD_LETTERS.has(letter)) this.ignore(`field ${letter}:`);
+        return;
+      }
     }
   }
 
@@ -293,20 +354,29 @@ class TuneParser {
   }
 
   private setMeter(v: string, at: number): void {
+    if (/^\s*none\b/i.test(v)) {
+      // Free meter: bars are measured against the meter in force (4/4 if none was given).
+      this.ignore("M:none (free meter)");
+      return;
+    }
     const meter = parseMeter(v);
-    if (!meter) this.fail("bad-meter", `unsupported meter "${v}" (expected e.g. 6/8, 4/4, C, C|)`, at);
-    if (this.inBody && this.meter && (this.meter.num !== meter.num || this.meter.den !== meter.den)) {
+    if (!meter)
       this.fail(
-        "meter-change",
-        `meter changes from ${fmtMeter(this.meter)} to ${fmtMeter(meter)} mid-tune`,
+        "bad-meter",
+        `unsupported meter "${v}" (expected e.g. 6/8, 4/4, 2+3/8, C, C|; put music on its own line)`,
         at,
       );
-    }
     if (!this.inBody) {
       this.header.meter = meter;
       this.unit = this.header.unit ?? defaultUnit(meter);
+      return;
     }
-    this.meter ??= meter;
+    if (this.meter && this.meter.num === meter.num && this.meter.den === meter.den) return;
+    this.meter = meter;
+    const sounded = this.elements.some((e) => e.kind === "note" || e.kind === "rest");
+    // Before any music the tune simply starts in this meter.
+    if (!sounded) this.header.meter = meter;
+    else this.append({ kind: "meter", meter }, at);
   }
 
   private setUnit(v: string, at: number): void {
@@ -327,13 +397,18 @@ class TuneParser {
     this.signature = field.signature;
     if (!this.inBody) {
       this.header.key = field.key;
-      this.inBody = true;
-      this.meter = this.header.meter ?? { num: 4, den: 4 };
-      this.unit = this.header.unit ?? defaultUnit(this.meter);
+      this.startBody();
     } else {
       // Notes keep their sounding pitch; the tune keeps its first key.
       this.repairs.add("key change folded into accidentals");
     }
+  }
+
+  /** The header ends (at K:, or at the first music): meter and unit length are now fixed. */
+  private startBody(): void {
+    this.inBody = true;
+    this.meter = this.header.meter ?? { num: 4, den: 4 };
+    this.unit = this.header.unit ?? defaultUnit(this.meter);
   }
 
   private music(end: number): void {
@@ -345,7 +420,8 @@ class TuneParser {
       if (" \t`$y*".includes(c)) {
         this.pos++;
       } else if (c === "\\") {
-        if (t.slice(at + 1, end).trim() !== "") this.fail("unexpected-symbol", "stray backslash", at);
+        const after = t.slice(at + 1, end).trim();
+        if (after !== "" && !after.startsWith("%")) this.fail("unexpected-symbol", "stray backslash", at);
         return; // line continuation
       } else if (c === "!") {
         this.bang(end);
@@ -371,12 +447,15 @@ class TuneParser {
         if (this.otherVoice) return;
       } else if (c === "|" || c === ":") {
         this.barLine();
+      } else if ("^_=".includes(c) && !this.accidentalHasNote()) {
+        this.ignore("accidentals without a note");
+        this.pos = at + (/^(\^\^|__)/.test(t.slice(at, at + 2)) ? 2 : 1);
       } else if ("^_=".includes(c) || /[A-Ga-g]/.test(c)) {
         this.push(this.note(), at);
       } else if (c === "z" || c === "x") {
         this.pos++;
         this.push({ kind: "rest", duration: this.duration() }, at);
-      } else if (c === "Z") {
+      } else if (c === "Z" || c === "X") {
         this.multiBarRest();
       } else if (c === "&") {
         // A second voice within the bar: the melody is what came before it.
@@ -384,9 +463,24 @@ class TuneParser {
         this.pos = bar < 0 || bar > end ? end : bar;
         this.repairs.add("left out the overlaid voices (&)");
       } else {
-        this.fail("unexpected-symbol", `unexpected ${describeChar(c)}`, at);
+        this.unknownSymbol(c, at);
       }
     }
+  }
+
+  /** abcjs passes over symbols it does not know; so do we, naming them. Control characters are not text. */
+  private unknownSymbol(c: string, at: number): void {
+    if (describeChar(c).startsWith("control"))
+      this.fail("unexpected-symbol", `unexpected ${describeChar(c)}`, at);
+    const symbol = String.fromCodePoint(this.text.codePointAt(at) ?? 0);
+    this.pos = at + symbol.length;
+    if (/\s/.test(symbol)) return; // no-break and other spaces
+    this.ignore(USER_DECORATION.test(symbol) ? `decoration ${symbol}` : `symbol ${symbol}`);
+  }
+
+  /** Whether the accidental at pos is followed by a note letter (not a rest, bar line or space). */
+  private accidentalHasNote(): boolean {
+    return /^(\^\^|\^|__|_|=)[A-Ga-g]/.test(this.text.slice(this.pos, this.pos + 3));
   }
 
   /** `!trill!` is a decoration; any other `!` is an ABC 2.0 line break. */
@@ -420,9 +514,9 @@ class TuneParser {
 
   private tie(): void {
     const last = this.elements.at(-1);
-    if (last?.kind !== "note") this.fail("unexpected-symbol", "a tie (-) must follow a note", this.pos);
-    this.elements[this.elements.length - 1] = { ...last, tie: true };
     this.pos++;
+    if (last?.kind === "note") this.elements[this.elements.length - 1] = { ...last, tie: true };
+    else this.ignore("ties (-) not after a note");
   }
 
   private broken(): void {
@@ -455,41 +549,67 @@ class TuneParser {
     if (/[A-Za-z]/.test(next) && t[at + 2] === ":") {
       const close = t.indexOf("]", at);
       if (close < 0 || close >= end) this.fail("unterminated", "unterminated inline field (missing ])", at);
-      const letter = next;
-      if (!FIELD_LETTERS.has(letter)) this.fail("unexpected-symbol", `unknown inline field [${letter}:`, at);
-      this.field(letter, t.slice(at + 3, close), at + 3);
+      this.field(next, t.slice(at + 3, close), at + 3);
       this.pos = close + 1;
     } else if (/\d/.test(next)) {
       this.pos++;
       this.ending();
+    } else if (t.startsWith("[|]", at)) {
+      // ABC 2.1's invisible bar line divides beams, not bars.
+      this.ignore("invisible bar lines [|]");
+      this.pos += 3;
     } else if (next === "|") {
       this.barLine();
     } else {
-      this.push(this.chord(end), at);
+      const chord = this.chord(end);
+      if (chord) this.push(chord, at);
     }
   }
 
-  /** Chords keep their highest note; the melody is what the model learns. */
-  private chord(end: number): NoteElement {
+  /**
+   * Chords keep their highest note; the melody is what the model learns. Rests in a chord
+   * are passed over (a chord of rests is a rest); an empty `[]` is nothing.
+   */
+  private chord(end: number): NoteElement | RestElement | undefined {
     const at = this.pos;
     this.pos++;
     const chordNotes: NoteElement[] = [];
+    let rest: Rational | undefined;
     while (this.pos < end && this.text[this.pos] !== "]") {
       const c = this.text[this.pos] as string;
-      if ("^_=".includes(c) || /[A-Ga-g]/.test(c)) chordNotes.push(this.note());
-      else if (" -.~".includes(c) || this.decorations.includes(c)) this.pos++;
+      if ("^_=".includes(c) && !this.accidentalHasNote()) {
+        this.ignore("accidentals without a note");
+        this.pos++;
+      } else if ("^_=".includes(c) || /[A-Ga-g]/.test(c)) chordNotes.push(this.note());
+      else if (c === "z" || c === "x") {
+        this.pos++;
+        rest ??= this.duration();
+        this.ignore("rests in chords");
+      } else if (" -.~()".includes(c) || this.decorations.includes(c)) this.pos++;
       else if (c === '"') this.skipDelimited('"', '"', end, "annotation");
       else if (c === "!") this.bang(end);
       else if (c === "|") break;
-      else this.fail("unexpected-symbol", `unexpected ${describeChar(c)} in chord`, this.pos);
+      else this.unknownSymbol(c, this.pos);
     }
     if (this.text[this.pos] !== "]") this.fail("unterminated", "unterminated chord (missing ])", at);
     this.pos++;
+    const scale = div(this.duration(), this.unit);
     const first = chordNotes[0];
-    if (!first) this.fail("unexpected-symbol", "empty chord []", at);
+    if (!first) {
+      if (rest) return { kind: "rest", duration: this.notTooLong(mul(rest, scale), at) };
+      this.ignore("empty chords []");
+      return undefined;
+    }
     const top = chordNotes.reduce((a, b) => (midiOf(b.pitch) > midiOf(a.pitch) ? b : a));
     if (chordNotes.length > 1) this.repairs.add("chords reduced to their top note");
-    return { kind: "note", pitch: top.pitch, duration: mul(first.duration, div(this.duration(), this.unit)) };
+    return { kind: "note", pitch: top.pitch, duration: this.notTooLong(mul(first.duration, scale), at) };
+  }
+
+  /** A chord's length multiplies its notes' lengths: the product is held to the same limit. */
+  private notTooLong(length: Rational, at: number): Rational {
+    if (cmp(length, rat(this.options.maxNoteWholes)) > 0)
+      this.fail("bad-duration", `a chord longer than ${this.options.maxNoteWholes} whole notes`, at);
+    return length;
   }
 
   /** Reads accidentals, letter, octave marks and length; updates bar accidentals. */
@@ -548,7 +668,7 @@ class TuneParser {
   }
 
   /** Applies pending tuplet and broken-rhythm scaling, then appends. */
-  private push(el: NoteElement | { kind: "rest"; duration: Rational }, at: number): void {
+  private push(el: NoteElement | RestElement, at: number): void {
     let duration = el.duration;
     if (this.brokenNext) {
       duration = mul(duration, this.brokenNext);
@@ -591,9 +711,17 @@ class TuneParser {
     const m = /^(\[\|[|:]*|[|:]+\]?)/.exec(this.text.slice(at, at + 12));
     const run = m?.[1] ?? "";
     this.pos += run.length;
-    const bar = normaliseBar(run);
-    if (!bar) this.fail("unexpected-symbol", `unknown bar line "${run}"`, at);
-    if (this.brokenNext) this.fail("unexpected-symbol", "broken rhythm (>) across a bar line", at);
+    let bar = normaliseBar(run);
+    if (!bar) {
+      // A stray colon is passed over; other unusual runs read as the nearest bar line.
+      if (run === ":") {
+        this.ignore("symbol :");
+        return;
+      }
+      bar = nearestBar(run);
+      this.ignore(`bar line ${run} (read as ${bar})`);
+    }
+    // A broken rhythm written across the bar line (`A>|B`) still shortens the next note.
     this.append({ kind: "bar", bar }, at);
     this.barAccidentals = new Map();
     if (/\d/.test(this.text[this.pos] ?? "") && !run.endsWith("]")) this.ending();
@@ -643,16 +771,17 @@ class TuneParser {
   }
 }
 
-function parseTuneText(
-  text: string,
-  ref: TuneRef,
-  firstLine: number,
-  options: AbcReadOptions,
-): { tune: Tune; repairs: string[] } {
+function parseTuneText(chunk: Chunk, ref: TuneRef, options: AbcReadOptions): AbcReading {
   const limits = { ...ABC_LIMITS, ...options };
-  if (text.length > limits.maxChars)
+  if (chunk.text.length > limits.maxChars)
     throw new AbcParseError("too-large", `the tune is longer than ${limits.maxChars} characters`, ref);
-  const parser = new TuneParser(text, ref, firstLine, limits);
+  const parser = new TuneParser(
+    chunk.text,
+    ref,
+    chunk.line,
+    limits,
+    chunk.defaults.slice(0, MAX_FILE_HEADER_FIELDS),
+  );
   try {
     return parser.parse();
   } catch (error) {
@@ -666,7 +795,8 @@ function normaliseBar(run: string): BarType | undefined {
   if (run === "|:|") return ":|";
   const endsRepeat = run.startsWith(":");
   const startsRepeat = run.endsWith(":");
-  const core = run.replace(/^:+|:+$/g, "");
+  // `:]` is a repeat written with a thick closing bar.
+  const core = run.replace(/^:+|:+$/g, "").replace(/^\]$/, "|]");
   if (core === "" && run.length < 2) return undefined;
   if (!["", "|", "||", "|]", "[|", "||]"].includes(core) && !/^\|+$/.test(core)) return undefined;
   if (endsRepeat && startsRepeat) return "::";
@@ -677,12 +807,18 @@ function normaliseBar(run: string): BarType | undefined {
   return core === "" ? undefined : "||";
 }
 
-function stripComment(s: string): string {
-  return s.replace(/(^|[^\\])%.*$/, "$1");
+/** The bar line an unusual run of `|`, `:` and `]` stands for: the repeats at its ends decide. */
+function nearestBar(run: string): BarType {
+  const endsRepeat = run.startsWith(":");
+  const startsRepeat = run.endsWith(":");
+  if (endsRepeat && startsRepeat) return "::";
+  if (endsRepeat) return ":|";
+  if (startsRepeat) return "|:";
+  return run.includes("]") ? "|]" : "||";
 }
 
-function fmtMeter(m: Meter): string {
-  return `${m.num}/${m.den}`;
+function stripComment(s: string): string {
+  return s.replace(/(^|[^\\])%.*$/, "$1");
 }
 
 function describeChar(c: string): string {

@@ -42,7 +42,7 @@ function oneLine(s: string): string {
 
 function writeBody(t: Tune, barsPerLine: number): string {
   const signature = keySignature(t.key);
-  const beat = beatLength(t.meter);
+  let beat = beatLength(t.meter);
   const lines: string[] = [];
   let line = "";
   let bars = 0;
@@ -89,6 +89,9 @@ function writeBody(t: Tune, barsPerLine: number): string {
       tuplet = { scale: rat(e.p, e.q), left: e.r };
     } else if (e.kind === "ending") {
       line += `[${e.numbers.join(",")} `;
+    } else if (e.kind === "meter") {
+      line += `[M:${e.meter.num}/${e.meter.den}] `;
+      beat = beatLength(e.meter);
     } else {
       line += ` ${e.bar}`;
       marked = new Set();

@@ -1,10 +1,12 @@
 import { add, cmp, formatRational, isZero, type Rational, ZERO } from "./rational.js";
-import { type BarType, isSectionBoundary, meterLength, type Tune } from "./tune.js";
+import { type BarType, isSectionBoundary, type Meter, meterLength, type Tune } from "./tune.js";
 
 /**
  * Bar lengths against the meter. A bar may be short only where a section starts
  * (a pickup) or ends (its complement), i.e. next to a repeat sign, a double bar,
  * an ending, or the start or end of the tune. No bar may be longer than the meter.
+ * Each bar is measured against the meter in force (a meter change mid-tune applies to
+ * the bar it is written in and those after it).
  */
 export interface BarProblem {
   /** 1-based bar number in written order. */
@@ -28,13 +30,22 @@ interface Measure {
   after: BarType | "end";
   /** An ending (`[1`) begins at or right after this measure's boundary. */
   nearEnding: boolean;
+  /** The meter in force in this measure. */
+  meter: Meter;
 }
 
 export function measures(tune: Tune): Measure[] {
   const out: Measure[] = [];
-  let current: Measure = { length: ZERO, before: "start", after: "end", nearEnding: false };
+  let current: Measure = {
+    length: ZERO,
+    before: "start",
+    after: "end",
+    nearEnding: false,
+    meter: tune.meter,
+  };
   for (const e of tune.elements) {
     if (e.kind === "note" || e.kind === "rest") current.length = add(current.length, e.duration);
+    else if (e.kind === "meter") current.meter = e.meter;
     else if (e.kind === "ending") {
       current.nearEnding = true;
       const previous = out.at(-1);
@@ -47,6 +58,7 @@ export function measures(tune: Tune): Measure[] {
         before: e.bar,
         after: "end",
         nearEnding: current.nearEnding && isZero(current.length),
+        meter: current.meter,
       };
     }
   }
@@ -55,10 +67,10 @@ export function measures(tune: Tune): Measure[] {
 }
 
 export function checkBars(tune: Tune): BarReport {
-  const full = meterLength(tune.meter);
   const all = measures(tune);
   const problems: BarProblem[] = [];
   all.forEach((m, i) => {
+    const full = meterLength(m.meter);
     const c = cmp(m.length, full);
     if (c === 0) return;
     const atSectionEdge =

@@ -7,7 +7,7 @@ import { type BarProblem, checkBars } from "./bar-check.js";
 import { inferTuneType } from "./collection-types.js";
 import type { TuneRef } from "./errors.js";
 import { tokensToTune, tuneToTokens } from "./tokens.js";
-import type { Tune } from "./tune.js";
+import { hasMeterChanges, type Tune } from "./tune.js";
 import { Vocabulary } from "./vocabulary.js";
 
 /**
@@ -39,6 +39,15 @@ export interface Rejection {
   readonly message: string;
 }
 
+/** One unique tune (after removing identical texts), whether the reader read it. */
+export interface CorpusEntry {
+  readonly file: string;
+  readonly ref: TuneRef;
+  /** The tune's ABC text, as found in the file. */
+  readonly source: string;
+  readonly read: boolean;
+}
+
 export interface CorpusAnalysis {
   readonly files: number;
   /** Tunes found, duplicates included. */
@@ -52,6 +61,15 @@ export interface CorpusAnalysis {
   readonly parsed: readonly CorpusTune[];
   /** Of those, the ones whose every bar fits the meter: the training material. */
   readonly usable: readonly CorpusTune[];
+  /**
+   * Tunes read that change meter mid-tune: the model's tokens have no meter change, so
+   * they are not training material (a seed like them is continued in its last meter).
+   */
+  readonly meterChanges: readonly Rejection[];
+  /** Each kind of thing the reader passed over, with the number of tunes it was in. */
+  readonly ignored: ReadonlyMap<string, number>;
+  /** Every unique text, read or not (for checks against other parsers). */
+  readonly entries: readonly CorpusEntry[];
   /** Corpus fingerprint: hash of every source file's bytes, in path order. */
   readonly contentHash: string;
 }
@@ -72,6 +90,9 @@ export function analyseCorpus(sources: readonly CorpusSource[]): CorpusAnalysis 
   const rejected: Rejection[] = [];
   const roundTripFailures: Rejection[] = [];
   const parsed: CorpusTune[] = [];
+  const meterChanges: Rejection[] = [];
+  const ignored = new Map<string, number>();
+  const entries: CorpusEntry[] = [];
   let tunes = 0;
   const hash = createHash("sha256");
   for (const { file, text } of sources) {
@@ -81,14 +102,26 @@ export function analyseCorpus(sources: readonly CorpusSource[]): CorpusAnalysis 
       const body = normalisedBody(entry.source);
       if (bodies.has(body)) continue;
       bodies.add(body);
+      entries.push({ file, ref: entry.ref, source: entry.source, read: entry.result.ok });
       if (!entry.result.ok) {
         const { code, message } = entry.result.error;
         rejected.push({ file, ref: entry.ref, code, message });
         continue;
       }
+      for (const kind of entry.result.ignored) ignored.set(kind, (ignored.get(kind) ?? 0) + 1);
       const parsedTune = entry.result.tune;
       const rhythm = inferTuneType(parsedTune, file, entry.source, entry.ref.x);
       const tune = rhythm ? { ...parsedTune, rhythm } : parsedTune;
+      if (hasMeterChanges(tune)) {
+        const meters = [tune.meter, ...tune.elements.flatMap((e) => (e.kind === "meter" ? [e.meter] : []))];
+        meterChanges.push({
+          file,
+          ref: entry.ref,
+          code: "meter-change",
+          message: `changes meter (${meters.map((m) => `${m.num}/${m.den}`).join(" → ")})`,
+        });
+        continue;
+      }
       const tokens = tuneToTokens(tune);
       const id = tokenHash(tokens);
       if (musicIds.has(id)) continue;
@@ -108,11 +141,14 @@ export function analyseCorpus(sources: readonly CorpusSource[]): CorpusAnalysis 
   return {
     files: sources.length,
     tunes,
-    unique: rejected.length + roundTripFailures.length + parsed.length,
+    unique: rejected.length + roundTripFailures.length + parsed.length + meterChanges.length,
     rejected,
     roundTripFailures,
     parsed,
     usable: parsed.filter((t) => t.bars.ok),
+    meterChanges,
+    ignored,
+    entries,
     contentHash: hash.digest("hex").slice(0, 16),
   };
 }

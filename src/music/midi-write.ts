@@ -1,7 +1,7 @@
 import toneMidi from "@tonejs/midi";
 import type { Key } from "./key.js";
 import { signatureFifths } from "./key.js";
-import { performNotes } from "./performance.js";
+import { performedMeters, performNotes } from "./performance.js";
 import { add, type Rational, toNumber } from "./rational.js";
 import type { Tune } from "./tune.js";
 
@@ -46,12 +46,11 @@ export function tuneToMidi(tune: Tune, options: MidiWriteOptions = {}): Uint8Arr
   // A set-tempo event holds 24 bits of microseconds per quarter: below ~4 bpm it overflows.
   if (!(bpm >= 4 && bpm <= 1000)) throw new RangeError(`tempo must be 4..1000 quarter notes/min, got ${bpm}`);
 
-  const { num, den } = tune.meter;
+  // One time signature per meter in force, where it starts sounding (repeats expanded).
   // MIDI stores the denominator as a power of two; other metres get no time signature.
-  const timeSignatures =
-    Number.isInteger(Math.log2(den)) && num >= 1 && num <= 255
-      ? [{ ticks: 0, timeSignature: [num, den] }]
-      : [];
+  const timeSignatures = performedMeters(tune)
+    .filter(({ meter: { num, den } }) => Number.isInteger(Math.log2(den)) && num >= 1 && num <= 255)
+    .map(({ start, meter }) => ({ ticks: toTicks(start), timeSignature: [meter.num, meter.den] }));
   const midi = new Midi();
   midi.header.fromJSON({
     name: tune.title,

@@ -26,7 +26,12 @@ export const VELOCITY = { downbeat: 100, beat: 84, offbeat: 70 } as const;
  * most once and skips only move forward, so this always terminates.
  */
 export function playOrder(elements: readonly TuneElement[]): TuneElement[] {
-  const out: TuneElement[] = [];
+  return playIndices(elements).map((i) => elements[i] as TuneElement);
+}
+
+/** playOrder, as indices into the written elements. */
+function playIndices(elements: readonly TuneElement[]): number[] {
+  const out: number[] = [];
   const jumped = new Set<number>();
   let sectionStart = 0;
   let pass = 1;
@@ -37,7 +42,7 @@ export function playOrder(elements: readonly TuneElement[]): TuneElement[] {
       i = skipEnding(elements, i + 1, pass);
       continue;
     }
-    out.push(e);
+    out.push(i);
     if (e.kind === "bar" && (e.bar === ":|" || e.bar === "::") && !jumped.has(i)) {
       jumped.add(i);
       pass = 2;
@@ -75,7 +80,10 @@ export function performNotes(tune: Tune): PerformedNote[] {
   let barStart = pickupOffset(tune.elements, barLength);
   /** The note a tie is still holding, to be lengthened by the next note of equal pitch. */
   let held: { index: number; midi: number } | undefined;
-  for (const e of playOrder(tune.elements)) {
+  const meters = writtenMeters(tune);
+  for (const i of playIndices(tune.elements)) {
+    const e = tune.elements[i] as TuneElement;
+    const meter = meters[i] ?? tune.meter;
     if (e.kind === "bar") {
       barStart = time;
     } else if (e.kind === "rest") {
@@ -93,7 +101,7 @@ export function performNotes(tune: Tune): PerformedNote[] {
           midi,
           start: time,
           duration: e.duration,
-          velocity: velocityAt(sub(time, barStart), tune.meter),
+          velocity: velocityAt(sub(time, barStart), meter),
         });
       }
       held = e.tie ? { index, midi } : undefined;
@@ -101,6 +109,34 @@ export function performNotes(tune: Tune): PerformedNote[] {
     }
   }
   return out;
+}
+
+/**
+ * The meter in force from each time of the performance on (repeats expanded), from 0: a
+ * repeat that jumps back over a meter change returns to the meter written there.
+ */
+export function performedMeters(tune: Tune): { start: Rational; meter: Meter }[] {
+  const out = [{ start: ZERO, meter: tune.meter }];
+  const meters = writtenMeters(tune);
+  let time = ZERO;
+  for (const i of playIndices(tune.elements)) {
+    const e = tune.elements[i] as TuneElement;
+    if (e.kind !== "note" && e.kind !== "rest") continue;
+    const meter = meters[i] ?? tune.meter;
+    const current = out.at(-1)?.meter;
+    if (current && (current.num !== meter.num || current.den !== meter.den)) out.push({ start: time, meter });
+    time = add(time, e.duration);
+  }
+  return out;
+}
+
+/** The meter in force at each written element. */
+function writtenMeters(tune: Tune): Meter[] {
+  let meter = tune.meter;
+  return tune.elements.map((e) => {
+    if (e.kind === "meter") meter = e.meter;
+    return meter;
+  });
 }
 
 /**

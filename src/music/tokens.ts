@@ -66,6 +66,13 @@ export function tuneToTokens(tune: Tune): string[] {
       case "ending":
         out.push(`[${e.numbers.join(",")}`);
         break;
+      case "meter":
+        // The vocabulary has no meter-change token; callers take the tune's last meter
+        // section (splitAtLastMeter) rather than let a change vanish from the tokens.
+        throw new MusicError(
+          "meter-change",
+          `the model's notation cannot change meter mid-tune (to ${e.meter.num}/${e.meter.den} here)`,
+        );
     }
   }
   out.push(EOS);

@@ -7,8 +7,8 @@ import type { TuneType } from "./tune-type.js";
  * The symbolic tune every part of Tunesmith speaks: the ABC and MIDI readers produce it,
  * the tokenizer, ABC writer and MIDI writer consume it.
  *
- * Music is a flat list of elements in written order (bar lines, repeats and endings
- * included), as in ABC itself. Durations are exact fractions of a whole note and are
+ * Music is a flat list of elements in written order (bar lines, repeats, endings and
+ * meter changes included), as in ABC itself. Durations are exact fractions of a whole note and are
  * the *sounding* durations: notes inside a tuplet already carry the tuplet's scaling.
  */
 export interface Tune {
@@ -72,7 +72,22 @@ export interface EndingElement {
   readonly numbers: readonly number[];
 }
 
-export type TuneElement = NoteElement | RestElement | TupletElement | BarElement | EndingElement;
+/**
+ * A meter change (an `M:` line or `[M:…]` in the body): bars from here on are measured
+ * against `meter`. `Tune.meter` is the meter the tune starts in.
+ */
+export interface MeterElement {
+  readonly kind: "meter";
+  readonly meter: Meter;
+}
+
+export type TuneElement =
+  | NoteElement
+  | RestElement
+  | TupletElement
+  | BarElement
+  | EndingElement
+  | MeterElement;
 
 export const DEFAULT_UNIT = rat(1, 8);
 
@@ -91,6 +106,33 @@ export function beatLength(m: Meter): Rational {
 
 export function notes(tune: Tune): NoteElement[] {
   return tune.elements.filter((e): e is NoteElement => e.kind === "note");
+}
+
+/** The meter in force at the end of the tune: the last change, or the one it starts in. */
+export function lastMeter(tune: Tune): Meter {
+  return splitAtLastMeter(tune).tail.meter;
+}
+
+export function hasMeterChanges(tune: Tune): boolean {
+  return tune.elements.some((e) => e.kind === "meter");
+}
+
+/**
+ * The tune from its last meter change on, as a tune in that meter (`tail`), and what came
+ * before it, up to and including that change (`head`, empty without changes). The model's
+ * tokens have no meter change, so a tune that changes meter is primed or trained from its tail.
+ */
+export function splitAtLastMeter(tune: Tune): { head: readonly TuneElement[]; tail: Tune } {
+  let last = -1;
+  tune.elements.forEach((e, i) => {
+    if (e.kind === "meter") last = i;
+  });
+  if (last < 0) return { head: [], tail: tune };
+  const change = tune.elements[last] as MeterElement;
+  return {
+    head: tune.elements.slice(0, last + 1),
+    tail: { ...tune, meter: change.meter, elements: tune.elements.slice(last + 1) },
+  };
 }
 
 /** Bar lines after which a new section starts (repeats loop back to the latest one). */

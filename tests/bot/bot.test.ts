@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPOSE_PREFIX } from "../../src/bot/custom-id.js";
 import { parseAbc } from "../../src/music/abc-read.js";
+import { checkBars } from "../../src/music/bar-check.js";
 import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
 import { readNotesIndependently } from "../../src/music/midi-verify.js";
@@ -135,6 +136,32 @@ describe("the Tunesmith bot", () => {
     expect(melody(tuneOf(shown)).slice(0, seedNotes.length)).toEqual(seedNotes);
     expect(shown.embeds[0]?.description).toContain(
       "seed: kept the first voice (V:\\[lead](https://evil.example)) and left out the others",
+    );
+  });
+
+  it("continues a seed that changes meter, with unknown fields and decorations, in its last meter and says so", async () => {
+    const changing =
+      "X:1\nT:Changing\nY:AB\nM:6/8\nL:1/8\nK:G\nkGAB d2B|c2A B2G|\nM:9/8\nABc d2e B2A|[M:6/8]GAB d2B|\n";
+    const run = h.emulator.slash("compose", {
+      options: { seed: h.emulator.addAttachment("changing.abc", changing), bars: 8 },
+      user: newUser(),
+    });
+    const shown = await tuneMessage(run);
+    const tune = tuneOf(shown);
+    // The whole seed is kept, its 9/8 bar included; the continuation is in 6/8.
+    const seedNotes = melody(parseAbc(changing));
+    expect(seedNotes).toHaveLength(21);
+    expect(melody(tune).slice(0, seedNotes.length)).toEqual(seedNotes);
+    expect(
+      tune.elements.filter((e) => e.kind === "meter").map((e) => e.kind === "meter" && e.meter.num),
+    ).toEqual([9, 6]);
+    expect(checkBars(tune).ok).toBe(true);
+    const description = shown.embeds[0]?.description ?? "";
+    expect(description).toContain(
+      "seed: ignored what Tunesmith does not model: playing order (Y:), decoration k",
+    );
+    expect(description).toContain(
+      "• the seed changes meter, which the model cannot do: it continued in the seed's last meter, 6/8",
     );
   });
 
@@ -325,6 +352,24 @@ describe("the Tunesmith bot", () => {
       /can't accept `five\.abc` for training: it uses M:5\/4/,
     );
     expect(h.bot.store.listSubmissions().map((s) => s.title)).not.toContain("Five");
+
+    // What reading left out and how a meter change is learned are listed, as for seeds.
+    const changing =
+      "X:1\nT:Changing Submission\nP:AB\nM:3/4\nL:1/8\nK:D\nP:A\nd2 f2 a2|Rg2 e2 c2|\nM:2/4\nd2 f2|[M:3/4]a2 f2 d2|e6|]\n";
+    const accepted = h.emulator.slash("submit", {
+      options: { tune: h.emulator.addAttachment("changing.abc", changing) },
+      user: newUser(),
+    });
+    const withNotes = await accepted.reply();
+    expect(withNotes.embeds[0]?.title).toBe("Submitted: Changing Submission");
+    expect(withNotes.embeds[0]?.description).toContain(
+      "• reading: ignored what Tunesmith does not model: parts (P:), decoration R",
+    );
+    expect(withNotes.embeds[0]?.description).toContain(
+      "• It changes meter, which the model's notation cannot: it will be learned from its last meter change on (3/4).",
+    );
+    const learned = h.bot.store.listSubmissions("pending").find((s) => s.title === "Changing Submission");
+    expect(learned?.tokens.slice(0, 3)).toEqual(["<s>", "M:3/4", "K:major"]);
   });
 
   it("survives a 429 and 500s from Discord and a lost gateway connection", async () => {

@@ -1,6 +1,7 @@
 /** The bot's pure parts: custom ids, temperature steps, attachment fitting, keys, cooldowns, deadlines, training checks. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { checkUpload, readTune } from "../../src/bot/attachments.js";
 import { Cooldowns } from "../../src/bot/cooldowns.js";
@@ -12,6 +13,7 @@ import {
   type TuneSettings,
 } from "../../src/bot/custom-id.js";
 import { beforeDeadline, Deadline, TIMED_OUT } from "../../src/bot/deadline.js";
+import { DiscordClock, describeSkew, MAX_TRANSIT_MS } from "../../src/bot/discord-clock.js";
 import { UserFacingError } from "../../src/bot/errors.js";
 import { keySuggestions } from "../../src/bot/keys.js";
 import { prepareTrainingTune } from "../../src/bot/submission.js";
@@ -158,6 +160,46 @@ describe("cooldowns and deadlines", () => {
     const short = new Deadline(Date.now(), 20_050);
     expect(await beforeDeadline(new Promise(() => {}), short)).toBe(TIMED_OUT);
     expect(await beforeDeadline(Promise.resolve(7), new Deadline(Date.now()))).toBe(7);
+  });
+
+  it("deadlines run from when an interaction arrived, however wrong the host clock", () => {
+    const lines: { msg: string; hostClockAheadMs?: number }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    for (const hostAhead of [20 * 60_000, -20 * 60_000, 5_000, -5_000, 0]) {
+      lines.length = 0;
+      let now = 1_800_000_000_000;
+      const clock = new DiscordClock(log, () => now);
+      // Discord made the interaction 300 ms before it arrived; the host clock is off by hostAhead.
+      const interaction = { createdTimestamp: now - hostAhead - 300 };
+      clock.observeDate(new Date(now - hostAhead - 2_000).toUTCString(), now - 1_800);
+      clock.arrived(interaction);
+      const deadline = clock.deadline(interaction, 15 * 60_000);
+      // Within a second of the truth: 15 min from creation, 300 ms before arrival.
+      expect(Math.abs(deadline.at - (now - 300 + 15 * 60_000))).toBeLessThan(1_000);
+      expect(deadline.canSend).toBe(true);
+      now += 14 * 60_000;
+      expect(deadline.canSend).toBe(true);
+      now += 60_000;
+      expect(deadline.canSend).toBe(false);
+      expect(lines.filter((l) => l.hostClockAheadMs !== undefined)).toHaveLength(1);
+      expect(Math.abs((lines[0]?.hostClockAheadMs ?? Number.NaN) - hostAhead)).toBeLessThan(1_000);
+    }
+    expect(describeSkew(20 * 60_000 + 3_000)).toBe("20 min 3 s ahead of");
+    expect(describeSkew(-5_200)).toBe("5 s behind");
+  });
+
+  it("takes an interaction's transit as at most 3 s, and counts from now one it never saw arrive", () => {
+    let now = 1_800_000_000_000;
+    const clock = new DiscordClock(pino({ level: "silent" }), () => now);
+    clock.observeDate(new Date(now).toUTCString(), now);
+    // An id far in the past (a wrong estimate, or a replayed event): no more than 3 s are taken off.
+    const old = { createdTimestamp: now - 60 * 60_000 };
+    clock.arrived(old);
+    expect(clock.deadline(old, 15 * 60_000).at).toBe(now - MAX_TRANSIT_MS + 15 * 60_000);
+    now += 10;
+    expect(clock.deadline({ createdTimestamp: 0 }, 60_000).at).toBeGreaterThanOrEqual(
+      now + 60_000 - MAX_TRANSIT_MS,
+    );
   });
 });
 

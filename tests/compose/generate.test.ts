@@ -17,7 +17,7 @@ import { disposeWeights } from "../../src/model/lstm-weights.js";
 import { loadModelDir } from "../../src/model/model-dir.js";
 import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
-import { measures } from "../../src/music/bar-check.js";
+import { checkBars, measures } from "../../src/music/bar-check.js";
 import { endsOnTonic } from "../../src/music/features.js";
 import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
@@ -246,6 +246,25 @@ describe("continuing a seed", () => {
       .slice(generatedFrom)
       .flatMap((e) => (e.kind === "note" ? [e.pitch.octave] : []));
     expect(Math.max(...octaves)).toBeGreaterThanOrEqual(7);
+  });
+
+  it("continues a seed that changes meter in its last meter, keeping the whole seed, and says so", () => {
+    // 5/4 is not in the model's vocabulary: only the last meter primes the model.
+    const seed = parseAbc("X:1\nT:Changes\nM:5/4\nL:1/8\nK:D\nd2e2f2g2a2|\nM:6/8\ndfa afd|[M:3/4]d2f2a2|");
+    const { tune, generatedFrom, notes } = compose({ seed });
+    expect(tune.elements.slice(0, generatedFrom)).toEqual(seed.elements);
+    expect(tune.meter).toEqual({ num: 5, den: 4 });
+    expect(tune.elements.slice(generatedFrom).some((e) => e.kind === "meter")).toBe(false);
+    expect(checkBars(tune).ok).toBe(true);
+    expect(notes.join(" ")).toMatch(
+      /changes meter, which the model cannot do: it continued in the seed's last meter, 3\/4/,
+    );
+    // Too long to prime with: trimmed to its last bars, all in the last meter.
+    const long = parseAbc(`X:1\nT:Long\nM:2/4\nL:1/8\nK:D\ndf af|\nM:6/8\n${"dfa afd|".repeat(80)}`);
+    const trimmed = compose({ seed: long });
+    expect(trimmed.tune.meter).toEqual({ num: 6, den: 8 });
+    expect(trimmed.tune.elements.some((e) => e.kind === "meter")).toBe(false);
+    expect(trimmed.notes.join(" ")).toMatch(/continued from its last \d+ bars/);
   });
 
   it("trims a long seed to its last bars, and says so", () => {

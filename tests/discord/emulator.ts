@@ -130,7 +130,11 @@ export class DiscordEmulator {
       gatewayUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
       token: options.token,
     });
-    this.#server = createServer((req, res) => this.#rest.handle(req, res));
+    this.#server = createServer((req, res) => {
+      // Discord's clock, not the host's (Node would write the host's).
+      res.setHeader("date", new Date(this.world.ids.now()).toUTCString());
+      this.#rest.handle(req, res);
+    });
     this.#server.on("upgrade", (req, socket, head) => this.gateway.handleUpgrade(req, socket, head));
   }
 

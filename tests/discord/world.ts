@@ -30,12 +30,22 @@ import {
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 
-/** Monotonic snowflakes with real timestamps, so discord.js's `createdTimestamp` stays sensible. */
+/**
+ * Monotonic snowflakes with real timestamps, so discord.js's `createdTimestamp` stays sensible.
+ * They are stamped with Discord's clock, which is the host's plus `clockOffsetMs`.
+ */
 export class Snowflakes {
   #increment = 0n;
+  constructor(readonly clockOffsetMs = 0) {}
+
+  /** Discord's time now, in ms since 1970. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
   next(): string {
     this.#increment = (this.#increment + 1n) & 0xfffn;
-    const ms = BigInt(Date.now()) - DISCORD_EPOCH;
+    const ms = BigInt(Math.round(this.now())) - DISCORD_EPOCH;
     // worker/process bits (17..21) are fixed at 1 so ids never collide with hand-written fixtures.
     return ((ms << 22n) | (1n << 17n) | this.#increment).toString();
   }
@@ -80,10 +90,15 @@ export interface WorldOptions {
   channels?: ChannelSpec[];
   /** Application flags reported in READY (discord.js exposes them as `client.application.flags`). */
   applicationFlags?: number;
+  /**
+   * Discord's clock minus the host's (ids and `Date` headers): -20 min plays a host whose
+   * clock runs 20 minutes ahead.
+   */
+  clockOffsetMs?: number;
 }
 
 export class World {
-  readonly ids = new Snowflakes();
+  readonly ids: Snowflakes;
   readonly applicationId: string;
   readonly botUser: APIUser;
   readonly application: Pick<APIApplication, "id" | "flags" | "flags_new">;
@@ -95,6 +110,7 @@ export class World {
   readonly createdAt = new Date().toISOString();
 
   constructor(options: WorldOptions = {}) {
+    this.ids = new Snowflakes(options.clockOffsetMs);
     this.applicationId = options.applicationId ?? this.ids.next();
     // Bots created since 2020 share their id with the application; discord.js relies on nothing else.
     this.botUser = {

@@ -67,7 +67,10 @@ const METERS = ["4/4", "6/8", "3/4", "2/4", "9/8", "12/8", "C", "C|", "3/8", "5/
 const UNITS = ["1/8", "1/16", "1/4", "1/2", "1/32"];
 const LENGTHS = ["", "", "", "2", "3", "4", "/2", "/", "3/2", "6", "8", "//", "3/4"];
 
-/** A tune our reader should accept: notes, rests, bar lines, repeats, endings, tuplets, chords. */
+/**
+ * A tune our reader should accept: notes, rests, bar lines, repeats, endings, tuplets, chords,
+ * meter changes, and what it passes over (unknown fields and decorations, rests in chords…).
+ */
 export function validAbc(d: Dice, bars = d.int(1, 24)): string {
   const head = [
     `X:${d.int(1, 999)}`,
@@ -75,13 +78,15 @@ export function validAbc(d: Dice, bars = d.int(1, 24)): string {
     `M:${d.pick(METERS)}`,
     `L:${d.pick(UNITS)}`,
     ...(d.chance(0.5) ? [`Q:1/4=${d.int(40, 240)}`] : []),
+    ...(d.chance(0.2) ? [d.pick(["Y:AAB", "P:ABAC", "J:x", "U:k=!roll!"])] : []),
     `K:${d.pick(KEYS)}`,
   ];
   const body: string[] = [];
   for (let b = 0; b < bars; b++) {
     let bar = b === 0 && d.chance(0.3) ? "|:" : "";
+    if (d.chance(0.05)) bar += d.pick([`[M:${d.pick(METERS)}]`, `\nM:${d.pick(METERS)}\n`, "\nP:B\n"]);
     for (let n = d.int(1, 8); n > 0; n--) bar += abcEvent(d);
-    const line = d.pick(["|", "|", "|", ":|", "||", "|1", "|2", "::", "|]"]);
+    const line = d.pick(["|", "|", "|", ":|", "||", "|1", "|2", "::", "|]", ":]", "[|]", "|:|"]);
     body.push(bar + line + (d.chance(0.2) ? "\n" : " "));
   }
   return `${head.join("\n")}\n${body.join("")}\n`;
@@ -102,7 +107,8 @@ function abcEvent(d: Dice): string {
   if (r < 0.84) return `[${abcNote(d)}${abcNote(d)}]${d.pick(LENGTHS)}`;
   if (r < 0.88) return `${abcNote(d)}>${abcNote(d)}`;
   if (r < 0.92) return `{${abcNote(d)}}${abcNote(d)}`;
-  if (r < 0.96) return `"${d.pick(["G", "Am", "D7", "x y"])}"${abcNote(d)}`;
+  if (r < 0.95) return `"${d.pick(["G", "Am", "D7", "x y"])}"${abcNote(d)}`;
+  if (r < 0.97) return d.pick(["[zc]", "[z2]", "^z", "=|", "#", "k", "R", "-"]);
   return `${d.pick(["!trill!", "~", ".", "!fermata!", "H", "T"])}${abcNote(d)}`;
 }
 

@@ -9,7 +9,7 @@ import { tuneToMidi } from "../../src/music/midi-write.js";
 import { midiOf } from "../../src/music/pitch.js";
 import type { Rational } from "../../src/music/rational.js";
 import { tokensToTune, tuneToTokens } from "../../src/music/tokens.js";
-import { BAR_TYPES, type Tune } from "../../src/music/tune.js";
+import { BAR_TYPES, splitAtLastMeter, type Tune } from "../../src/music/tune.js";
 
 /**
  * What a reader may hand to the rest of Tunesmith: every field in range, and every
@@ -66,6 +66,15 @@ function structureProblem(tune: Tune): string | undefined {
         if (e.numbers.length === 0 || !e.numbers.every((x) => isInt(x) && x >= 1 && x <= 9))
           return `element ${i}: ending`;
         break;
+      case "meter":
+        if (
+          !isInt(e.meter.num) ||
+          e.meter.num < 1 ||
+          e.meter.num > 99 ||
+          ![1, 2, 4, 8, 16].includes(e.meter.den)
+        )
+          return `element ${i}: meter ${e.meter.num}/${e.meter.den}`;
+        break;
       default:
         return `element ${i}: unknown kind`;
     }
@@ -89,11 +98,26 @@ function attempt<T>(what: string, f: () => T): T | Broken {
 function consumerProblem(tune: Tune): string | undefined {
   const bars = attempt("checkBars", () => checkBars(tune));
   if (bars instanceof Broken) return bars.problem;
-  const tokens = attempt("tuneToTokens", () => tuneToTokens(tune));
+  // Tokens cannot change meter: a tune that does is refused with a typed error, and its
+  // last meter section (what seeds and submissions use) is tokenized instead.
+  const { head, tail } = splitAtLastMeter(tune);
+  if (head.length > 0) {
+    const whole = attempt("tuneToTokens", () => {
+      try {
+        tuneToTokens(tune);
+        return new Broken("tuneToTokens dropped a meter change");
+      } catch (e) {
+        if (e instanceof MusicError) return undefined;
+        throw e;
+      }
+    });
+    if (whole instanceof Broken) return whole.problem;
+  }
+  const tokens = attempt("tuneToTokens", () => tuneToTokens(tail));
   if (tokens instanceof Broken) return tokens.problem;
-  const back = attempt("tokensToTune", () => tokensToTune(tokens, { tonic: tune.key.tonic }));
+  const back = attempt("tokensToTune", () => tokensToTune(tokens, { tonic: tail.key.tonic }));
   if (back instanceof Broken) return back.problem;
-  if (!sameMusic(back, tune)) return "tokens do not round-trip";
+  if (!sameMusic(back, tail)) return "tokens do not round-trip";
   const abc = attempt("tuneToAbc", () => tuneToAbc(tune));
   if (abc instanceof Broken) return abc.problem;
   const reread = attempt("parseAbc(tuneToAbc)", () => parseAbc(abc));

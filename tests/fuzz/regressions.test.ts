@@ -128,6 +128,13 @@ describe("reader bugs found by fuzzing", () => {
     expect(tuneProblem(tune)).toBeUndefined();
   });
 
+  it("holds a chord's length (its notes' times its own) to the longest note the writer can write back", () => {
+    expect(abcCode(abc("[A8G]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
+    expect(abcCode(abc("[z8]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
+    const longest = parseAbc(abc("[A8G]4|", "M:4/4\nL:1/2\nK:A"));
+    expect(tuneProblem(longest)).toBeUndefined();
+  });
+
   it("reads back the longest ending list the writer makes", () => {
     const tune = parseAbc(abc("|: C4 D4 |[1-9 E8 :|"));
     expect(tuneToAbc(tune)).toContain("[1,2,3,4,5,6,7,8,9");

@@ -245,14 +245,16 @@ describe("ABC files", () => {
     const errors = results.map((r) => (r.result.ok ? undefined : r.result.error));
     expect(errors.map((e) => e?.code)).toEqual([
       "missing-key",
-      "unexpected-symbol",
-      "meter-change",
+      "bad-duration",
+      "bad-tuplet",
       "unterminated",
       "no-notes",
     ]);
-    expect(errors[1]?.message).toBe('ABC tune "Odd Symbol" (X:2) at line 11, column 12: unexpected "#"');
-    expect(errors[1]?.position).toEqual({ line: 11, column: 12 });
-    expect(errors[2]?.tune).toEqual({ index: 2, x: "3", title: "Meter Change" });
+    expect(errors[1]?.message).toBe(
+      'ABC tune "Odd Length" (X:2) at line 11, column 13: unreadable note length "0"',
+    );
+    expect(errors[1]?.position).toEqual({ line: 11, column: 13 });
+    expect(errors[2]?.tune).toEqual({ index: 2, x: "3", title: "Nested Tuplets" });
   });
 
   it("accepts a pasted tune without X:", () => {
@@ -270,14 +272,13 @@ describe("ABC errors", () => {
     ['X:1\nK:C\nABC "Am', "unterminated"],
     ["X:1\nK:C\nC999999|", "bad-duration"],
     ["X:1\nK:C\nC0|", "bad-duration"],
-    ["X:1\nM:none\nK:C\nC|", "bad-meter"],
+    ["X:1\nM:7/5\nK:C\nC|", "bad-meter"],
     ["X:1\nK:Q\nC|", "bad-key"],
-    ["X:1\nK:D lydoid\nC|", "bad-key"],
+    ["X:1\nK:D xyzzy\nC|", "bad-key"],
     ["X:1\nK:C\n(3AB", "bad-tuplet"],
     ["X:1\nK:C\n(3(3ABC", "bad-tuplet"],
     ["X:1\nK:C\nA\u0007B", "unexpected-symbol"],
-    ["X:1\nK:C\nA>|B", "unexpected-symbol"],
-    ["X:1\nK:C\n|-A", "unexpected-symbol"],
+    ["X:1\nK:C\nA>>>>B", "unexpected-symbol"],
   ])("%j → %s", (text, code) => {
     expect(parseError(text).code).toBe(code);
   });
