@@ -8,12 +8,21 @@
  * held-out tunes, key kept when continuing held-out tunes):
  *
  *   npm run evaluate -- --samples 500 --temperature 1.0 [--candidates 8] [--continuations 200]
+ *
+ * With --chords, checks the harmoniser against the chords people wrote (per half bar),
+ * next to two baselines (the tonic chord everywhere; the diatonic triad covering the most
+ * melody):
+ *
+ *   npm run evaluate -- --chords <dir or .abc> [--tables models/harmony/nottingham.json] [--split held-out|all]
  */
 import { parseArgs } from "node:util";
 import { loadComposer } from "../src/compose/composer.js";
 import { evaluateSamples } from "../src/compose/evaluate-samples.js";
 import { config } from "../src/config.js";
 import { evaluateModelOnCorpus } from "../src/model/evaluate-corpus.js";
+import { measureAgreement } from "../src/music/harmony/agreement.js";
+import { readAnnotatedTunes } from "../src/music/harmony/corpus.js";
+import { DEFAULT_HARMONY_TABLES, loadHarmonyTables } from "../src/music/harmony/load.js";
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +33,16 @@ const { values } = parseArgs({
     temperature: { type: "string", default: "1.0" },
     candidates: { type: "string" },
     continuations: { type: "string" },
+    chords: { type: "string" },
+    tables: { type: "string", default: DEFAULT_HARMONY_TABLES },
+    split: { type: "string", default: "all" },
   },
 });
+
+if (values.chords !== undefined) {
+  evaluateChords();
+  process.exit(0);
+}
 
 if (values.samples !== undefined) {
   await evaluateGenerated();
@@ -95,4 +112,39 @@ async function evaluateGenerated(): Promise<void> {
   console.log(
     `    estimated key = seed's estimated key: ${percent(c.sameEstimatedKey)} (the real second halves: ${percent(c.referenceSameEstimatedKey)})`,
   );
+}
+
+function evaluateChords(): void {
+  if (values.split !== "all" && values.split !== "held-out") {
+    console.error("evaluate: --split must be all or held-out");
+    process.exit(2);
+  }
+  const collection = readAnnotatedTunes(values.chords as string);
+  const tunes = collection.tunes.filter((t) => values.split === "all" || t.heldOut).map((t) => t.tune);
+  const tables = loadHarmonyTables(values.tables as string);
+  const started = performance.now();
+  const report = measureAgreement(tunes, tables);
+  const ms = (performance.now() - started) / Math.max(1, tunes.length);
+  if (values.json) {
+    console.log(
+      JSON.stringify({ tables: values.tables, split: values.split, msPerTune: ms, ...report }, null, 2),
+    );
+    return;
+  }
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(10);
+  console.log(
+    `Chords of ${report.tunes} tunes of ${values.chords} (split: ${values.split}; ${collection.skipped} skipped: ` +
+      `unreadable or without chords), ${report.segments} half bars, tables ${values.tables} ` +
+      `(trained on ${tables.trained.tunes} tunes), ${ms.toFixed(1)} ms a tune`,
+  );
+  console.log(
+    `  ${"agreement with the written chords".padEnd(44)}${"same chord".padStart(10)}${"same root".padStart(10)}`,
+  );
+  const rows: [string, { sameChord: number; sameRoot: number }][] = [
+    ["harmoniser (HMM, Viterbi)", report.harmoniser],
+    ["baseline: the tonic chord everywhere", report.tonic],
+    ["baseline: diatonic triad covering the melody", report.diatonic],
+  ];
+  for (const [name, a] of rows)
+    console.log(`  ${name.padEnd(44)}${percent(a.sameChord)}${percent(a.sameRoot)}`);
 }

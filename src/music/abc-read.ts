@@ -1,5 +1,6 @@
 import { defaultUnit, type KeyField, parseMeter, parseTempo, readKeyField } from "./abc-fields.js";
 import { defaultTupletQ } from "./abc-notation.js";
+import { type ChordSymbol, parseChordSymbol } from "./chord.js";
 import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
 import { type Key, KeyParseError } from "./key.js";
 import { estimateElementsKey } from "./key-estimate.js";
@@ -56,7 +57,15 @@ export interface ParsedTune {
   readonly source: string;
   /** 1-based line of the tune's first line in the file. */
   readonly line: number;
-  readonly result: { ok: true; tune: Tune; repairs: readonly string[] } | { ok: false; error: AbcParseError };
+  readonly result:
+    | {
+        ok: true;
+        tune: Tune;
+        repairs: readonly string[];
+        /** Where each of tune.elements starts in `source` (so chord symbols can be written in place). */
+        offsets: readonly number[];
+      }
+    | { ok: false; error: AbcParseError };
 }
 
 /** Limits checked while reading, so no input makes the reader do unbounded work. */
@@ -81,8 +90,8 @@ export function parseAbcFile(text: string, options: AbcReadOptions = {}): Parsed
   return splitTunes(text).map((chunk, index) => {
     const ref: TuneRef = { index, x: chunk.x, title: chunk.title };
     try {
-      const { tune, repairs } = parseTuneText(chunk.text, ref, chunk.line, options);
-      return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs } };
+      const { tune, repairs, offsets } = parseTuneText(chunk.text, ref, chunk.line, options);
+      return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs, offsets } };
     } catch (error) {
       if (!(error instanceof AbcParseError)) throw error;
       return { ref, source: chunk.text, line: chunk.line, result: { ok: false, error } };
@@ -150,6 +159,7 @@ interface Header {
 
 class TuneParser {
   private readonly elements: TuneElement[] = [];
+  private readonly offsets: number[] = [];
   private readonly repairs = new Set<string>();
   private readonly lineStarts: number[] = [];
   private readonly header: Header = { title: "" };
@@ -162,6 +172,8 @@ class TuneParser {
   private tuplet?: { p: number; q: number; left: number };
   /** Pending second half of a broken rhythm (`>`/`<`). */
   private brokenNext?: Rational;
+  /** A chord symbol read, waiting for the note or rest it belongs to. */
+  private pendingChord?: ChordSymbol;
   private noteCount = 0;
   private barCount = 0;
   private pos = 0;
@@ -181,7 +193,7 @@ class TuneParser {
     for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.lineStarts.push(i + 1);
   }
 
-  parse(): { tune: Tune; repairs: string[] } {
+  parse(): { tune: Tune; repairs: string[]; offsets: number[] } {
     for (let i = 0; i < this.lineStarts.length; i++) {
       const start = this.lineStarts[i] ?? 0;
       const end = (this.lineStarts[i + 1] ?? this.text.length + 1) - 1;
@@ -208,7 +220,7 @@ class TuneParser {
       ...(this.header.tempo ? { tempo: this.header.tempo } : {}),
       elements: this.elements,
     };
-    return { tune, repairs: [...this.repairs] };
+    return { tune, repairs: [...this.repairs], offsets: this.offsets };
   }
 
   private parseLine(start: number, end: number): void {
@@ -346,7 +358,7 @@ class TuneParser {
       } else if (c === "+") {
         this.skipDelimited("+", "+", end, "decoration");
       } else if (c === '"') {
-        this.skipDelimited('"', '"', end, "annotation");
+        this.annotation(end);
       } else if (c === "{") {
         this.skipDelimited("{", "}", end, "grace notes");
       } else if (this.decorations.includes(c)) {
@@ -387,6 +399,14 @@ class TuneParser {
   private bang(end: number): void {
     const decoration = /^![^!\s]{1,40}!/.exec(this.text.slice(this.pos, end));
     this.pos += decoration ? decoration[0].length : 1;
+  }
+
+  /** `"D7"` is a chord symbol for the next note or rest; other annotations are text. */
+  private annotation(end: number): void {
+    const from = this.pos + 1;
+    this.skipDelimited('"', '"', end, "annotation");
+    const chord = parseChordSymbol(this.text.slice(from, this.pos - 1));
+    if (chord) this.pendingChord = chord;
   }
 
   private skipDelimited(open: string, close: string, end: number, what: string): void {
@@ -555,7 +575,9 @@ class TuneParser {
     if (el.kind === "note" && ++this.noteCount > this.options.maxNotes) {
       this.fail("too-large", `more than ${this.options.maxNotes} notes`, at);
     }
-    this.append({ ...el, duration: this.onGrid(duration, at) }, at);
+    const chord = this.pendingChord;
+    this.pendingChord = undefined;
+    this.append({ ...el, duration: this.onGrid(duration, at), ...(chord ? { chord } : {}) }, at);
   }
 
   private onGrid(duration: Rational, at: number): Rational {
@@ -578,6 +600,7 @@ class TuneParser {
       this.fail("too-large", `more than ${this.options.maxBars} bars`, at);
     }
     this.elements.push(el);
+    this.offsets.push(at);
   }
 
   private barLine(): void {
@@ -642,7 +665,7 @@ function parseTuneText(
   ref: TuneRef,
   firstLine: number,
   options: AbcReadOptions,
-): { tune: Tune; repairs: string[] } {
+): { tune: Tune; repairs: string[]; offsets: number[] } {
   const limits = { ...ABC_LIMITS, ...options };
   if (text.length > limits.maxChars)
     throw new AbcParseError("too-large", `the tune is longer than ${limits.maxChars} characters`, ref);
