@@ -1,10 +1,14 @@
 import { tuneToAbc } from "../music/abc-write.js";
 import { verifyMidi } from "../music/midi-verify.js";
-import { tuneToMidi } from "../music/midi-write.js";
-import { performNotes } from "../music/performance.js";
+import { performedMidiNotes, tuneToMidi } from "../music/midi-write.js";
 import type { Tune } from "../music/tune.js";
 import { renderAudioPreview } from "../render/audio.js";
-import { INSTRUMENTS, type InstrumentName } from "../render/instruments.js";
+import {
+  ACCOMPANIMENTS,
+  type AccompanimentName,
+  INSTRUMENTS,
+  type InstrumentName,
+} from "../render/instruments.js";
 import { renderScore } from "../render/score.js";
 
 /**
@@ -23,6 +27,8 @@ export interface Renderings {
 
 export interface RenderOptions {
   readonly instrument: InstrumentName;
+  /** Plays the tune's chord symbols (if it has any) on this instrument, under the melody. */
+  readonly accompaniment?: AccompanimentName;
   readonly audio?: boolean;
   readonly score?: boolean;
 }
@@ -30,8 +36,12 @@ export interface RenderOptions {
 export async function renderTune(tune: Tune, options: RenderOptions): Promise<Renderings> {
   const clock = stopwatch();
   const abc = tuneToAbc(tune, { x: 1 });
-  const midi = tuneToMidi(tune, { program: INSTRUMENTS[options.instrument].program });
-  verifyMidi(midi, performNotes(tune));
+  const midiOptions = {
+    program: INSTRUMENTS[options.instrument].program,
+    ...(options.accompaniment ? { accompaniment: ACCOMPANIMENTS[options.accompaniment] } : {}),
+  };
+  const midi = tuneToMidi(tune, midiOptions);
+  verifyMidi(midi, performedMidiNotes(tune, midiOptions));
   const midiMs = clock();
   const audio = options.audio === false ? undefined : await renderAudioPreview(midi);
   const audioMs = clock();
