@@ -33,6 +33,7 @@ export function describeOption(option: APIApplicationCommandOption): string {
 const EXAMPLES: Record<string, string> = {
   compose: "`/compose style:jig key:A dorian temperature:1.2 bars:16 instrument:whistle`",
   submit: "`/submit tune:my-reel.abc title:The Kitchen Reel`",
+  harmonize: "`/harmonize tune:my-reel.abc accompaniment:piano`",
 };
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
