@@ -158,9 +158,8 @@ for (const request of requests) {
       `  ${Math.round(t.totalMs)} ms: generate ${Math.round(t.generateMs)}, midi ${Math.round(t.midiMs)}, ` +
         `audio ${Math.round(t.audioMs)}, score ${Math.round(t.scoreMs)}`,
     );
-    summary.chords.forEach((part, i) =>
-      console.log(`  chords ${String.fromCharCode(65 + (i % 26))}: ${part}`),
-    );
+    for (const [i, part] of summary.chords.entries())
+      console.log(`  chords ${String.fromCharCode(65 + (i % 26))}: ${part}`);
     for (const note of result.notes) console.log(`  note: ${note}`);
     console.log(`  ${Object.values(files).join("  ")}`);
   }
