@@ -57,7 +57,7 @@ describe("npm run deploy-commands", () => {
       }),
     });
     expect(stdout).toMatch(
-      /Registered 4 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/help, \/submit/,
+      /Registered 5 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/harmonize, \/help, \/submit/,
     );
 
     const [registration] = emulator.commands.registrations;
@@ -74,7 +74,7 @@ describe("npm run deploy-commands", () => {
       default_member_permissions?: string;
       contexts?: number[];
     }[];
-    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "help", "submit"]);
+    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "harmonize", "help", "submit"]);
     // Hidden from all but server administrators, and only in servers.
     expect(body[0]).toMatchObject({ default_member_permissions: "8", contexts: [0] });
     expect(body[0]?.options?.map((o) => [o.name, o.type])).toEqual([
@@ -91,8 +91,11 @@ describe("npm run deploy-commands", () => {
       ["bars", ApplicationCommandOptionType.Integer],
       ["tempo", ApplicationCommandOptionType.Integer],
       ["seed", ApplicationCommandOptionType.Attachment],
+      ["chords", ApplicationCommandOptionType.String],
+      ["accompaniment", ApplicationCommandOptionType.String],
       ["private", ApplicationCommandOptionType.Boolean],
     ]);
+    expect(option(compose, "chords")).toMatchObject({ choices: [{ value: "on" }, { value: "off" }] });
     expect(option(compose, "temperature")).toMatchObject({ min_value: 0.1, max_value: 3 });
     expect(option(compose, "bars")).toMatchObject({ min_value: LIMITS.bars.min, max_value: LIMITS.bars.max });
     expect(option(compose, "tempo")).toMatchObject({
@@ -118,6 +121,12 @@ describe("npm run deploy-commands", () => {
     });
     expect(deployed).toMatchObject({ scope: "global", applicationId: emulator.applicationId });
     expect(emulator.commands.registrations.at(-1)?.scope).toBe("global");
-    expect(emulator.commands.list().map((c) => c.name)).toEqual(["admin", "compose", "help", "submit"]);
+    expect(emulator.commands.list().map((c) => c.name)).toEqual([
+      "admin",
+      "compose",
+      "harmonize",
+      "help",
+      "submit",
+    ]);
   });
 });
