@@ -105,7 +105,13 @@ describe("npm run deploy-commands", () => {
     expect(option(compose, "style").choices?.map((c) => c.value)).toEqual(STYLE_NAMES);
     expect(option(compose, "instrument").choices?.map((c) => c.value)).toEqual(INSTRUMENT_NAMES);
     expect(option(compose, "key").autocomplete).toBe(true);
-    const submit = body[3]?.options;
+    expect(body[2]?.options?.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
+      ["tune", ApplicationCommandOptionType.Attachment, true],
+      ["instrument", ApplicationCommandOptionType.String, false],
+      ["accompaniment", ApplicationCommandOptionType.String, false],
+      ["private", ApplicationCommandOptionType.Boolean, false],
+    ]);
+    const submit = body[4]?.options;
     expect(submit?.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
       ["tune", ApplicationCommandOptionType.Attachment, true],
       ["title", ApplicationCommandOptionType.String, false],
