@@ -106,6 +106,8 @@ export async function composeWith(
   const renderings = await renderTune(tune, {
     instrument: request.instrument,
     ...(request.chords ? { accompaniment: request.accompaniment } : {}),
+    // Hornpipes are played swung (unless the seed set the meter, the style is what was asked).
+    ...(request.style === "hornpipe" && !request.seed ? { swing: true } : {}),
     ...(options.audio === false ? { audio: false } : {}),
     ...(options.score === false ? { score: false } : {}),
   });

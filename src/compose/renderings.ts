@@ -1,6 +1,7 @@
 import { tuneToAbc } from "../music/abc-write.js";
 import { verifyMidi } from "../music/midi-verify.js";
 import { performedMidiNotes, tuneToMidi } from "../music/midi-write.js";
+import { HORNPIPE_SWING } from "../music/performance.js";
 import type { Tune } from "../music/tune.js";
 import { renderAudioPreview } from "../render/audio.js";
 import {
@@ -29,6 +30,8 @@ export interface RenderOptions {
   readonly instrument: InstrumentName;
   /** Plays the tune's chord symbols (if it has any) on this instrument, under the melody. */
   readonly accompaniment?: AccompanimentName;
+  /** Swing the melody's eighths (hornpipes). */
+  readonly swing?: boolean;
   readonly audio?: boolean;
   readonly score?: boolean;
 }
@@ -39,6 +42,7 @@ export async function renderTune(tune: Tune, options: RenderOptions): Promise<Re
   const midiOptions = {
     program: INSTRUMENTS[options.instrument].program,
     ...(options.accompaniment ? { accompaniment: ACCOMPANIMENTS[options.accompaniment] } : {}),
+    ...(options.swing ? { swing: HORNPIPE_SWING } : {}),
   };
   const midi = tuneToMidi(tune, midiOptions);
   verifyMidi(midi, performedMidiNotes(tune, midiOptions));

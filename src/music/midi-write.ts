@@ -2,7 +2,7 @@ import toneMidi from "@tonejs/midi";
 import { performAccompaniment } from "./accompaniment.js";
 import type { Key } from "./key.js";
 import { signatureFifths } from "./key.js";
-import { type PerformedNote, performNotes } from "./performance.js";
+import { type PerformedNote, type PerformOptions, performNotes } from "./performance.js";
 import { add, type Rational, toNumber } from "./rational.js";
 import type { Tune } from "./tune.js";
 
@@ -22,6 +22,8 @@ export interface MidiWriteOptions {
    * GM program. Without it, or without chords, the file has the melody alone.
    */
   readonly accompaniment?: { readonly program: number };
+  /** Swung eighths in the melody (hornpipes), see performNotes. */
+  readonly swing?: Rational;
 }
 
 /**
@@ -68,10 +70,19 @@ export function tuneToMidi(tune: Tune, options: MidiWriteOptions = {}): Uint8Arr
     timeSignatures,
     keySignatures: [],
   });
-  addTrack(midi, tune.title, 0, program, performNotes(tune));
+  addTrack(midi, tune.title, 0, program, performNotes(tune, swingOf(options)));
   const backing = options.accompaniment ? performAccompaniment(tune) : [];
   if (options.accompaniment && backing.length > 0) {
-    addTrack(midi, "Accompaniment", ACCOMPANIMENT_CHANNEL, options.accompaniment.program, backing);
+    const track = addTrack(
+      midi,
+      "Accompaniment",
+      ACCOMPANIMENT_CHANNEL,
+      options.accompaniment.program,
+      backing,
+    );
+    // Release time (GM2 sound controller 3) at its shortest: a player damps the strings
+    // between strokes, and fewer ringing voices keep the preview fast.
+    track.addCC({ number: 72, value: 0, ticks: 0 });
   }
   return withKeySignature(midi.toArray(), tune.key);
 }
@@ -81,7 +92,14 @@ export const ACCOMPANIMENT_CHANNEL = 1;
 
 /** Everything tuneToMidi writes, in the order verifyMidi expects: melody, then the backing. */
 export function performedMidiNotes(tune: Tune, options: MidiWriteOptions = {}): PerformedNote[] {
-  return [...performNotes(tune), ...(options.accompaniment ? performAccompaniment(tune) : [])];
+  return [
+    ...performNotes(tune, swingOf(options)),
+    ...(options.accompaniment ? performAccompaniment(tune) : []),
+  ];
+}
+
+function swingOf(options: MidiWriteOptions): PerformOptions {
+  return options.swing ? { swing: options.swing } : {};
 }
 
 function addTrack(
@@ -90,7 +108,7 @@ function addTrack(
   channel: number,
   program: number,
   notes: readonly PerformedNote[],
-): void {
+): ReturnType<InstanceType<typeof Midi>["addTrack"]> {
   const track = midi.addTrack();
   track.name = name;
   track.channel = channel;
@@ -107,6 +125,7 @@ function addTrack(
       velocity: note.velocity / 127,
     });
   }
+  return track;
 }
 
 /**
