@@ -4,7 +4,9 @@
  * - a 16-bar tune end to end (generation + MIDI + audio preview + score PNG), median and p95,
  * - a naive baseline: `model.predict` on the whole growing sequence at every step.
  *
- *   npm run bench -- compose [--runs=20] [--model=models/folk-2x256]
+ * - the audio preview before and after the SoundFont (bench/preview.ts),
+ *
+ *   npm run bench -- compose [--runs=20] [--model=models/folk-2x256] [--preview-only]
  */
 
 import { loadComposer } from "../src/compose/composer.js";
@@ -15,15 +17,29 @@ import { loadLayersModel } from "../src/model/layers-model.js";
 import { readModelVocabulary } from "../src/model/model-dir.js";
 import { Rng } from "../src/model/rng.js";
 import { BOS, meterToken, modeToken } from "../src/music/tokens.js";
+import { benchPreview, previewStart } from "./preview.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const runs = Number(arg("runs") ?? 20);
 const modelDir = arg("model") ?? config().modelDir;
 
+// Start-up costs of the preview first, before the model takes memory and time.
+const previewStarted = await previewStart();
 const composer = await loadComposer(modelDir, "wasm");
 console.log(`model ${composer.model.name} on ${composer.model.backend}`);
 const request = (seedValue: number, candidates: number) =>
   validateRequest({ style: "reel", key: "D major", bars: 16, seedValue, candidates });
+
+{
+  const tunes = [];
+  for (let i = 0; i < runs; i++)
+    tunes.push((await composer.compose(request(200 + i, 8), { audio: false, score: false })).tune);
+  await benchPreview(previewStarted, tunes);
+}
+if (process.argv.includes("--preview-only")) {
+  composer.dispose();
+  process.exit(0);
+}
 
 // Warm up kernels and caches.
 await composer.compose(request(0, 8));

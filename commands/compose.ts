@@ -21,7 +21,7 @@ import { formatTemperature } from "../src/bot/tune-reply.js";
 import { type ComposeInput, LIMITS, validateRequest } from "../src/compose/request.js";
 import { STYLE_NAMES, STYLES } from "../src/compose/styles.js";
 import type { Tune } from "../src/music/tune.js";
-import { INSTRUMENT_NAMES } from "../src/render/instruments.js";
+import { ACCOMPANIMENT_NAMES, INSTRUMENT_NAMES } from "../src/render/instruments.js";
 
 /** /compose: a new tune from the model, with buttons to vary it. */
 export const data = new SlashCommandBuilder()
@@ -80,6 +80,18 @@ export const data = new SlashCommandBuilder()
       .setMaxValue(LIMITS.tempo.max),
   )
   .addAttachmentOption((o) => o.setName("seed").setDescription(`A tune to continue: ${TUNE_FILE_KINDS}`))
+  .addStringOption((o) =>
+    o
+      .setName("chords")
+      .setDescription("Chord symbols and a backing in the MIDI and audio; default on")
+      .addChoices({ name: "on", value: "on" }, { name: "off", value: "off" }),
+  )
+  .addStringOption((o) =>
+    o
+      .setName("accompaniment")
+      .setDescription("What plays the chords; default guitar")
+      .addChoices(ACCOMPANIMENT_NAMES.map((name) => ({ name, value: name }))),
+  )
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the tune; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
@@ -94,6 +106,8 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     bars: o.getInteger("bars") ?? undefined,
     form: o.getString("form") ?? undefined,
     tempo: o.getInteger("tempo") ?? undefined,
+    chords: o.getString("chords") ?? undefined,
+    accompaniment: o.getString("accompaniment") ?? undefined,
   };
   // Everything checkable without a download is refused before the deferral, at once.
   const settled = validateRequest(input, bot.settings.requestLimits);
@@ -205,6 +219,8 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
         tempo: next.tempo,
         seedValue: next.seedValue,
         ...(seed ? { seed } : {}),
+        ...(next.chords === false ? { chords: false } : {}),
+        ...(next.accompaniment ? { accompaniment: next.accompaniment } : {}),
       },
       bot.settings.requestLimits,
     );

@@ -34,6 +34,7 @@ const EXAMPLES: Record<string, string> = {
   compose:
     "`/compose style:jig key:A dorian temperature:1.2 form:AABB bars:16 instrument:whistle` (two 8-bar parts, each played twice)",
   submit: "`/submit tune:my-reel.abc title:The Kitchen Reel`",
+  harmonize: "`/harmonize tune:my-reel.abc accompaniment:piano`",
 };
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {

@@ -2,7 +2,8 @@
  * Compose tunes offline — no Discord token, no network:
  *
  *   npm run compose -- --style jig --key "A dorian" --temperature 1.2 --bars 16 \
- *     [--form AABB] --instrument fiddle [--tempo 112] [--seed some.mid] [--count 3] [--out out/] [--json]
+ *     [--form AABB] --instrument fiddle [--tempo 112] [--seed some.mid] [--chords on|off] [--accompaniment guitar]
+ *     [--count 3] [--out out/] [--json]
  *
  * Writes .mid, .ogg (audio preview), .png (score) and .abc per tune and prints a summary.
  */
@@ -18,6 +19,7 @@ import { isValidationName } from "../src/model/data.js";
 import { ModelVersions } from "../src/model/versions.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { MusicError } from "../src/music/errors.js";
+import { chordChart } from "../src/music/harmony/chart.js";
 import { importTune } from "../src/music/import.js";
 import { abcKeyName } from "../src/music/key.js";
 import { NoveltyIndex } from "../src/music/novelty.js";
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     candidates: { type: "string" },
     "seed-value": { type: "string" },
     seed: { type: "string" },
+    chords: { type: "string" },
+    accompaniment: { type: "string" },
     count: { type: "string", default: "1" },
     out: { type: "string", default: "out" },
     model: { type: "string" },
@@ -82,6 +86,8 @@ const requests = Array.from({ length: count }, (_, i) => {
         tempo: values.tempo,
         topP: values["top-p"],
         candidates: values.candidates,
+        chords: values.chords,
+        accompaniment: values.accompaniment,
         ...(firstSeedValue === undefined ? {} : { seedValue: (firstSeedValue + i) % 2 ** 32 }),
         ...(seed ? { seed } : {}),
       },
@@ -138,6 +144,8 @@ for (const request of requests) {
     style: request.style,
     instrument: request.instrument,
     tempo: request.tempo,
+    chords: chordChart(result.tune),
+    accompaniment: request.chords ? request.accompaniment : undefined,
     temperature: request.temperature,
     seedValue: request.seedValue,
     tokens: chosen?.tokens,
@@ -162,6 +170,8 @@ for (const request of requests) {
       `  ${Math.round(t.totalMs)} ms: generate ${Math.round(t.generateMs)}, midi ${Math.round(t.midiMs)}, ` +
         `audio ${Math.round(t.audioMs)}, score ${Math.round(t.scoreMs)}`,
     );
+    for (const [i, part] of summary.chords.entries())
+      console.log(`  chords ${String.fromCharCode(65 + (i % 26))}: ${part}`);
     for (const note of result.notes) console.log(`  note: ${note}`);
     const shared = summary.sharedWithTraining;
     if (shared)

@@ -14,6 +14,12 @@
  *
  * which also composes --samples tunes at the defaults and compares their form and style
  * with the held-out real tunes of the same styles (--form-only skips the rest).
+ *
+ * With --chords, checks the harmoniser against the chords people wrote (per half bar),
+ * next to two baselines (the tonic chord everywhere; the diatonic triad covering the most
+ * melody):
+ *
+ *   npm run evaluate -- --chords <dir or .abc> [--tables models/harmony/nottingham.json] [--split held-out|all]
  */
 import { parseArgs } from "node:util";
 import { loadComposer } from "../src/compose/composer.js";
@@ -21,6 +27,9 @@ import { evaluateForm, type FormEvaluation } from "../src/compose/evaluate-form.
 import { evaluateSamples } from "../src/compose/evaluate-samples.js";
 import { config } from "../src/config.js";
 import { evaluateModelOnCorpus } from "../src/model/evaluate-corpus.js";
+import { measureAgreement } from "../src/music/harmony/agreement.js";
+import { readAnnotatedTunes } from "../src/music/harmony/corpus.js";
+import { DEFAULT_HARMONY_TABLES, loadHarmonyTables } from "../src/music/harmony/load.js";
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +42,16 @@ const { values } = parseArgs({
     continuations: { type: "string" },
     "form-only": { type: "boolean", default: false },
     all: { type: "boolean", default: false },
+    chords: { type: "string" },
+    tables: { type: "string", default: DEFAULT_HARMONY_TABLES },
+    split: { type: "string", default: "all" },
   },
 });
+
+if (values.chords !== undefined) {
+  evaluateChords();
+  process.exit(0);
+}
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -156,4 +173,40 @@ function printForm(f: FormEvaluation): void {
     `  longest run of notes shared with a training tune: median ${n.median}, max ${n.max}` +
       `${n.longest?.with ? ` ("${n.longest.title}" with "${n.longest.with}")` : ""}; ${percent(n.atLeast32)} share 32 or more`,
   );
+}
+
+function evaluateChords(): void {
+  if (values.split !== "all" && values.split !== "held-out") {
+    console.error("evaluate: --split must be all or held-out");
+    process.exit(2);
+  }
+  const collection = readAnnotatedTunes(values.chords as string);
+  const tunes = collection.tunes.filter((t) => values.split === "all" || t.heldOut).map((t) => t.tune);
+  const tables = loadHarmonyTables(values.tables as string);
+  const started = performance.now();
+  const report = measureAgreement(tunes, tables);
+  const ms = (performance.now() - started) / Math.max(1, tunes.length);
+  if (values.json) {
+    console.log(
+      JSON.stringify({ tables: values.tables, split: values.split, msPerTune: ms, ...report }, null, 2),
+    );
+    return;
+  }
+  console.log(
+    `Chords of ${report.tunes} tunes of ${values.chords} (split: ${values.split}; ${collection.skipped} skipped: ` +
+      `unreadable or without chords), ${report.segments} half bars, tables ${values.tables} ` +
+      `(trained on ${tables.trained.tunes} tunes), ${ms.toFixed(1)} ms a tune`,
+  );
+  console.log(
+    `  ${"agreement with the written chords".padEnd(44)}${"same chord".padStart(10)}${"same root".padStart(10)}`,
+  );
+  const rows: [string, { sameChord: number; sameRoot: number }][] = [
+    ["harmoniser (HMM, Viterbi)", report.harmoniser],
+    ["baseline: the tonic chord everywhere", report.tonic],
+    ["baseline: diatonic triad covering the melody", report.diatonic],
+  ];
+  for (const [name, a] of rows)
+    console.log(
+      `  ${name.padEnd(44)}${percent(a.sameChord).padStart(10)}${percent(a.sameRoot).padStart(10)}`,
+    );
 }

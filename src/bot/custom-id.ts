@@ -1,6 +1,12 @@
 import { LIMITS } from "../compose/request.js";
 import { STYLE_NAMES, type StyleName } from "../compose/styles.js";
-import { INSTRUMENT_NAMES, type InstrumentName } from "../render/instruments.js";
+import {
+  ACCOMPANIMENT_NAMES,
+  type AccompanimentName,
+  DEFAULT_ACCOMPANIMENT,
+  INSTRUMENT_NAMES,
+  type InstrumentName,
+} from "../render/instruments.js";
 
 /**
  * Buttons must keep working after a restart, so everything a button needs travels in its
@@ -11,7 +17,8 @@ import { INSTRUMENT_NAMES, type InstrumentName } from "../render/instruments.js"
  *
  * t temperature ×100, s style, k key (ABC spelling), i instrument, b bars, p tempo,
  * v seed value (base 36), f form (absent on buttons older than forms: the style's usual one),
- * d stored seed id (base 36, only for tunes composed from a seed).
+ * d stored seed id (base 36, only for tunes composed from a seed),
+ * h0 chords off and a accompaniment (each only when not the default, so older buttons read the same).
  * Names, not indexes, so reordering the style or instrument lists breaks no old button.
  * "c1" is the format version: a new format gets a new prefix and old buttons say so.
  */
@@ -34,6 +41,10 @@ export interface TuneSettings {
   readonly form?: string;
   /** The store's id of the seed the tune was composed from. */
   readonly seedId?: number;
+  /** False for chords:off (absent: on). */
+  readonly chords?: boolean;
+  /** Absent: the default accompaniment. */
+  readonly accompaniment?: AccompanimentName;
 }
 
 export interface TuneButton {
@@ -62,6 +73,9 @@ function encodeSettings(s: TuneSettings): string {
   ];
   if (s.form !== undefined) fields.push(`f${s.form}`);
   if (s.seedId !== undefined) fields.push(`d${s.seedId.toString(36)}`);
+  if (s.chords === false) fields.push("h0");
+  if (s.accompaniment !== undefined && s.accompaniment !== DEFAULT_ACCOMPANIMENT)
+    fields.push(`a${s.accompaniment}`);
   return fields.join(".");
 }
 
@@ -96,6 +110,8 @@ function decodeSettings(payload: string): TuneSettings | undefined {
   const seedValue = int("v", 36);
   const seedId = fields.has("d") ? int("d", 36) : undefined;
   const form = fields.get("f");
+  const chords = fields.get("h");
+  const accompaniment = fields.get("a");
   if (
     hundredths === undefined ||
     !(STYLE_NAMES as readonly string[]).includes(style ?? "") ||
@@ -106,7 +122,9 @@ function decodeSettings(payload: string): TuneSettings | undefined {
     tempo === undefined ||
     seedValue === undefined ||
     (fields.has("d") && seedId === undefined) ||
-    (form !== undefined && !/^[A-Z]{1,12}$/.test(form))
+    (form !== undefined && !/^[A-Z]{1,12}$/.test(form)) ||
+    (chords !== undefined && chords !== "0") ||
+    (accompaniment !== undefined && !(ACCOMPANIMENT_NAMES as readonly string[]).includes(accompaniment))
   )
     return undefined;
   return {
@@ -119,6 +137,8 @@ function decodeSettings(payload: string): TuneSettings | undefined {
     seedValue,
     ...(form !== undefined ? { form } : {}),
     ...(seedId !== undefined ? { seedId } : {}),
+    ...(chords === "0" ? { chords: false } : {}),
+    ...(accompaniment !== undefined ? { accompaniment: accompaniment as AccompanimentName } : {}),
   };
 }
 

@@ -8,7 +8,10 @@ import {
 } from "discord.js";
 import type { ComposeResult } from "../compose/composer.js";
 import { describeForm } from "../compose/form.js";
+import { chordChart } from "../music/harmony/chart.js";
 import { abcKeyName, tonicName } from "../music/key.js";
+import type { Tune } from "../music/tune.js";
+import { DEFAULT_ACCOMPANIMENT } from "../render/instruments.js";
 import { encodeTuneButton, stepTemperature, type TuneSettings } from "./custom-id.js";
 import { userText } from "./sanitize.js";
 
@@ -90,6 +93,8 @@ export function settingsOf(result: Pick<ComposeResult, "request" | "tune">, seed
     seedValue: r.seedValue,
     form: r.form.name,
     ...(seedId !== undefined ? { seedId } : {}),
+    ...(r.chords ? {} : { chords: false }),
+    ...(r.accompaniment !== DEFAULT_ACCOMPANIMENT ? { accompaniment: r.accompaniment } : {}),
   };
 }
 
@@ -117,15 +122,36 @@ export function tuneEmbed(
         : [{ name: "Form", value: describeForm(request.form, request.partBars), inline: true }]),
       { name: "Tempo", value: `${request.tempo} bpm`, inline: true },
       { name: "Temperature", value: formatTemperature(request.temperature), inline: true },
-      { name: "Instrument", value: request.instrument, inline: true },
+      {
+        name: "Instrument",
+        value: request.chords
+          ? `${request.instrument}, ${request.accompaniment} backing`
+          : request.instrument,
+        inline: true,
+      },
       { name: "Model", value: `${model.name}, version ${model.version}`, inline: true },
       { name: "Took", value: formatSeconds(timings.totalMs), inline: true },
     )
     .setFooter({ text: `seed value ${request.seedValue} · ${model.backend}` });
+  const chords = chordsField(tune);
+  if (chords) embed.addFields(chords);
   // Notes may quote the uploaded seed (a voice's name): every one is shown as user text.
   if (notes.length > 0) embed.setDescription(notes.map((n) => `• ${userText(n, 300)}`).join("\n"));
   if (result.renderings.png && !dropped.includes("score.png")) embed.setImage("attachment://score.png");
   return embed;
+}
+
+/**
+ * The chords part by part (A, B, …), so a guitarist can play along without the score; a
+ * long tune's chart is cut to Discord's 1024 characters per field.
+ */
+export function chordsField(tune: Tune): { name: string; value: string } | undefined {
+  const parts = chordChart(tune);
+  if (parts.length === 0) return undefined;
+  const lines = parts.map((p, i) => `${String.fromCharCode(65 + (i % 26))}: ${p}`);
+  let text = lines.join("\n");
+  if (text.length > 1000) text = `${text.slice(0, 990)}…`;
+  return { name: "Chords", value: `\`\`\`\n${text}\n\`\`\`` };
 }
 
 export function tuneButtons(settings: TuneSettings): ActionRowBuilder<ButtonBuilder> {

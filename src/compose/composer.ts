@@ -2,8 +2,12 @@ import type { TfBackend } from "../config.js";
 import { type BackendChoice, initBackend } from "../model/backend.js";
 import { loadModelDir } from "../model/model-dir.js";
 import { createStepper } from "../model/sampler-step.js";
+import { harmonise } from "../music/harmony/harmonise.js";
+import { loadHarmonyTables } from "../music/harmony/load.js";
 import type { Tune } from "../music/tune.js";
+import { withoutChords } from "../music/tune.js";
 import { prepareAudioPreview } from "../render/audio.js";
+import { allPrograms } from "../render/instruments.js";
 import { FormTemplates } from "./form-plan.js";
 import { type CandidateReport, type ComposerModel, type GenerateOptions, generateTune } from "./generate.js";
 import { type Renderings, renderTune, stopwatch } from "./renderings.js";
@@ -66,8 +70,9 @@ export async function loadComposer(
   const backend: BackendChoice = await initBackend(backendPreference, options.log);
   const loaded = await loadModelDir(modelDir);
   const stepper = createStepper(loaded.weights);
-  // Build the soundfont and warm the encoder now, not during the first user's request.
-  prepareAudioPreview();
+  // Load the SoundFont, decode every instrument's samples and warm the encoder now, not
+  // during the first user's request.
+  await prepareAudioPreview(allPrograms());
   const info: ModelInfo = {
     name: loaded.card?.name ?? modelDir,
     version: options.version ?? loaded.card?.created ?? "unknown",
@@ -98,15 +103,21 @@ export async function composeWith(
   const started = performance.now();
   const clock = stopwatch();
   const generated = generateTune(model, request, options);
+  const tune = request.chords
+    ? harmonise(generated.tune, loadHarmonyTables())
+    : withoutChords(generated.tune);
   const generateMs = clock();
-  const renderings = await renderTune(generated.tune, {
+  const renderings = await renderTune(tune, {
     instrument: request.instrument,
+    ...(request.chords ? { accompaniment: request.accompaniment } : {}),
+    // Hornpipes are played swung (unless the seed set the meter, the style is what was asked).
+    ...(request.style === "hornpipe" && !request.seed ? { swing: true } : {}),
     ...(options.audio === false ? { audio: false } : {}),
     ...(options.score === false ? { score: false } : {}),
   });
   return {
     request,
-    tune: generated.tune,
+    tune,
     generatedFrom: generated.generatedFrom,
     renderings,
     candidates: generated.candidates,

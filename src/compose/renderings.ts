@@ -1,10 +1,15 @@
 import { tuneToAbc } from "../music/abc-write.js";
 import { verifyMidi } from "../music/midi-verify.js";
-import { tuneToMidi } from "../music/midi-write.js";
-import { performNotes } from "../music/performance.js";
+import { performedMidiNotes, tuneToMidi } from "../music/midi-write.js";
+import { HORNPIPE_SWING } from "../music/performance.js";
 import type { Tune } from "../music/tune.js";
 import { renderAudioPreview } from "../render/audio.js";
-import { INSTRUMENTS, type InstrumentName } from "../render/instruments.js";
+import {
+  ACCOMPANIMENTS,
+  type AccompanimentName,
+  INSTRUMENTS,
+  type InstrumentName,
+} from "../render/instruments.js";
 import { renderScore } from "../render/score.js";
 
 /**
@@ -23,6 +28,10 @@ export interface Renderings {
 
 export interface RenderOptions {
   readonly instrument: InstrumentName;
+  /** Plays the tune's chord symbols (if it has any) on this instrument, under the melody. */
+  readonly accompaniment?: AccompanimentName;
+  /** Swing the melody's eighths (hornpipes). */
+  readonly swing?: boolean;
   readonly audio?: boolean;
   readonly score?: boolean;
 }
@@ -30,8 +39,13 @@ export interface RenderOptions {
 export async function renderTune(tune: Tune, options: RenderOptions): Promise<Renderings> {
   const clock = stopwatch();
   const abc = tuneToAbc(tune, { x: 1 });
-  const midi = tuneToMidi(tune, { program: INSTRUMENTS[options.instrument].program });
-  verifyMidi(midi, performNotes(tune));
+  const midiOptions = {
+    program: INSTRUMENTS[options.instrument].program,
+    ...(options.accompaniment ? { accompaniment: ACCOMPANIMENTS[options.accompaniment] } : {}),
+    ...(options.swing ? { swing: HORNPIPE_SWING } : {}),
+  };
+  const midi = tuneToMidi(tune, midiOptions);
+  verifyMidi(midi, performedMidiNotes(tune, midiOptions));
   const midiMs = clock();
   const audio = options.audio === false ? undefined : await renderAudioPreview(midi);
   const audioMs = clock();

@@ -1,7 +1,13 @@
 import { closedPartBars } from "../music/form.js";
 import { type Key, KeyParseError, parseKey } from "../music/key.js";
 import type { Tune } from "../music/tune.js";
-import { INSTRUMENTS, type InstrumentName } from "../render/instruments.js";
+import {
+  ACCOMPANIMENT_NAMES,
+  type AccompanimentName,
+  DEFAULT_ACCOMPANIMENT,
+  INSTRUMENTS,
+  type InstrumentName,
+} from "../render/instruments.js";
 import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form.js";
 import { STYLE_NAMES, STYLES, type StyleName } from "./styles.js";
 
@@ -23,6 +29,9 @@ export interface ComposeInput {
   readonly candidates?: number | string;
   readonly seedValue?: number | string;
   readonly seed?: Tune;
+  /** "on" (default) or "off", or a boolean. */
+  readonly chords?: boolean | string;
+  readonly accompaniment?: string;
 }
 
 export interface ComposeRequest {
@@ -43,6 +52,10 @@ export interface ComposeRequest {
   /** Most tokens one candidate may sample (bars × the operator's tokens per bar). */
   readonly maxTokens: number;
   readonly seed?: Tune;
+  /** Harmonise the tune: chord symbols in the ABC and score, a backing in the MIDI and audio. */
+  readonly chords: boolean;
+  /** What plays the backing. */
+  readonly accompaniment: AccompanimentName;
 }
 
 export const COMPOSE_MODES = ["major", "minor", "dorian", "mixolydian"] as const;
@@ -183,9 +196,20 @@ export function validateRequest(
     seedValue,
     maxTokens: bars * limits.tokensPerBar,
     ...(input.seed ? { seed: input.seed } : {}),
+    chords: onOff("chords", input.chords, problems),
+    accompaniment: choice("accompaniment", input.accompaniment, ACCOMPANIMENT_NAMES, DEFAULT_ACCOMPANIMENT),
   };
   if (problems.length > 0) throw new RequestError(problems);
   return request;
+}
+
+function onOff(name: string, value: boolean | string | undefined, problems: string[]): boolean {
+  if (value === undefined || value === "" || typeof value === "boolean") return value !== false;
+  const v = value.trim().toLowerCase();
+  if (["on", "yes", "true"].includes(v)) return true;
+  if (["off", "no", "false"].includes(v)) return false;
+  problems.push(`${name} must be on or off (got "${value}")`);
+  return true;
 }
 
 function parseRequestKey(text: string | undefined, problems: string[]): Key {

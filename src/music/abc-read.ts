@@ -1,5 +1,6 @@
 import { defaultUnit, type KeyField, parseMeter, parseTempo, readKeyField } from "./abc-fields.js";
 import { defaultTupletQ } from "./abc-notation.js";
+import { type ChordSymbol, parseChordSymbol } from "./chord.js";
 import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
 import { type Key, KeyParseError } from "./key.js";
 import { estimateElementsKey } from "./key-estimate.js";
@@ -61,7 +62,14 @@ export interface ParsedTune {
   /** 1-based line of the tune's first line in the file. */
   readonly line: number;
   readonly result:
-    | { ok: true; tune: Tune; repairs: readonly string[]; ignored: readonly string[] }
+    | {
+        ok: true;
+        tune: Tune;
+        repairs: readonly string[];
+        ignored: readonly string[];
+        /** Where each of tune.elements starts in `source` (so chord symbols can be written in place). */
+        offsets: readonly number[];
+      }
     | { ok: false; error: AbcParseError };
 }
 
@@ -72,6 +80,8 @@ export interface AbcReading {
   readonly repairs: string[];
   /** Each kind of thing passed over once, e.g. `field Y:`, `decoration k`, `rest in a chord`. */
   readonly ignored: string[];
+  /** Where each of tune.elements starts in the tune's text. */
+  readonly offsets: number[];
 }
 
 /** Limits checked while reading, so no input makes the reader do unbounded work. */
@@ -96,8 +106,13 @@ export function parseAbcFile(text: string, options: AbcReadOptions = {}): Parsed
   return splitTunes(text).map((chunk, index) => {
     const ref: TuneRef = { index, x: chunk.x, title: chunk.title };
     try {
-      const { tune, repairs, ignored } = parseTuneText(chunk, ref, options);
-      return { ref, source: chunk.text, line: chunk.line, result: { ok: true, tune, repairs, ignored } };
+      const { tune, repairs, ignored, offsets } = parseTuneText(chunk, ref, options);
+      return {
+        ref,
+        source: chunk.text,
+        line: chunk.line,
+        result: { ok: true, tune, repairs, ignored, offsets },
+      };
     } catch (error) {
       if (!(error instanceof AbcParseError)) throw error;
       return { ref, source: chunk.text, line: chunk.line, result: { ok: false, error } };
@@ -189,6 +204,7 @@ interface Header {
 
 class TuneParser {
   private readonly elements: TuneElement[] = [];
+  private readonly offsets: number[] = [];
   private readonly repairs = new Set<string>();
   private readonly ignored = new Set<string>();
   private readonly lineStarts: number[] = [];
@@ -202,6 +218,8 @@ class TuneParser {
   private tuplet?: { p: number; q: number; left: number };
   /** Pending second half of a broken rhythm (`>`/`<`). */
   private brokenNext?: Rational;
+  /** A chord symbol read, waiting for the note or rest it belongs to. */
+  private pendingChord?: ChordSymbol;
   private noteCount = 0;
   private barCount = 0;
   private pos = 0;
@@ -255,7 +273,7 @@ class TuneParser {
     const ignored = [...this.ignored];
     const repairs = [...this.repairs];
     if (ignored.length > 0) repairs.push(`ignored what Tunesmith does not model: ${ignored.join(", ")}`);
-    return { tune, repairs, ignored };
+    return { tune, repairs, ignored, offsets: this.offsets };
   }
 
   /** Something passed over, named once per kind for the sender. */
@@ -428,7 +446,7 @@ class TuneParser {
       } else if (c === "+") {
         this.skipDelimited("+", "+", end, "decoration");
       } else if (c === '"') {
-        this.skipDelimited('"', '"', end, "annotation");
+        this.annotation(end);
       } else if (c === "{") {
         this.skipDelimited("{", "}", end, "grace notes");
       } else if (this.decorations.includes(c)) {
@@ -487,6 +505,14 @@ class TuneParser {
   private bang(end: number): void {
     const decoration = /^![^!\s]{1,40}!/.exec(this.text.slice(this.pos, end));
     this.pos += decoration ? decoration[0].length : 1;
+  }
+
+  /** `"D7"` is a chord symbol for the next note or rest; other annotations are text. */
+  private annotation(end: number): void {
+    const from = this.pos + 1;
+    this.skipDelimited('"', '"', end, "annotation");
+    const chord = parseChordSymbol(this.text.slice(from, this.pos - 1));
+    if (chord) this.pendingChord = chord;
   }
 
   private skipDelimited(open: string, close: string, end: number, what: string): void {
@@ -681,7 +707,9 @@ class TuneParser {
     if (el.kind === "note" && ++this.noteCount > this.options.maxNotes) {
       this.fail("too-large", `more than ${this.options.maxNotes} notes`, at);
     }
-    this.append({ ...el, duration: this.onGrid(duration, at) }, at);
+    const chord = this.pendingChord;
+    this.pendingChord = undefined;
+    this.append({ ...el, duration: this.onGrid(duration, at), ...(chord ? { chord } : {}) }, at);
   }
 
   private onGrid(duration: Rational, at: number): Rational {
@@ -704,6 +732,7 @@ class TuneParser {
       this.fail("too-large", `more than ${this.options.maxBars} bars`, at);
     }
     this.elements.push(el);
+    this.offsets.push(at);
   }
 
   private barLine(): void {

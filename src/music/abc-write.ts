@@ -1,4 +1,5 @@
 import { abcAccidental, abcLength, abcLetter, abcTuplet } from "./abc-notation.js";
+import { formatChordSymbol } from "./chord.js";
 import { abcKeyName, keySignature, type Tonic } from "./key.js";
 import { add, div, eq, formatRational, mul, type Rational, rat, ZERO } from "./rational.js";
 import { transposeTo } from "./transpose.js";
@@ -61,11 +62,12 @@ function writeBody(t: Tune, barsPerLine: number): string {
     return abcLength(written);
   };
   const symbol = (e: TuneElement & { kind: "note" | "rest" }): string => {
-    if (e.kind === "rest") return "z";
+    const chord = e.chord ? `"${formatChordSymbol(e.chord)}"` : "";
+    if (e.kind === "rest") return `${chord}z`;
     const { step, octave, alter } = e.pitch;
     const needsSign = alter !== signature[step] || marked.has(step);
     if (needsSign) marked.add(step);
-    return (needsSign ? abcAccidental(alter) : "") + abcLetter(step, octave);
+    return chord + (needsSign ? abcAccidental(alter) : "") + abcLetter(step, octave);
   };
 
   for (let i = 0; i < els.length; i++) {

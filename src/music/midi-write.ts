@@ -1,7 +1,8 @@
 import toneMidi from "@tonejs/midi";
+import { performAccompaniment } from "./accompaniment.js";
 import type { Key } from "./key.js";
 import { signatureFifths } from "./key.js";
-import { performedMeters, performNotes } from "./performance.js";
+import { type PerformedNote, type PerformOptions, performedMeters, performNotes } from "./performance.js";
 import { add, type Rational, toNumber } from "./rational.js";
 import type { Tune } from "./tune.js";
 
@@ -16,6 +17,13 @@ export interface MidiWriteOptions {
   readonly program?: number;
   /** Quarter notes per minute; overrides the tune's tempo. */
   readonly bpm?: number;
+  /**
+   * Plays the tune's chord symbols as a backing on a track of its own (channel 2) with this
+   * GM program. Without it, or without chords, the file has the melody alone.
+   */
+  readonly accompaniment?: { readonly program: number };
+  /** Swung eighths in the melody (hornpipes), see performNotes. */
+  readonly swing?: Rational;
 }
 
 /**
@@ -39,8 +47,9 @@ function quarterBpm(tune: Tune, options: MidiWriteOptions = {}): number {
  */
 export function tuneToMidi(tune: Tune, options: MidiWriteOptions = {}): Uint8Array {
   const program = options.program ?? 0;
-  if (!Number.isInteger(program) || program < 0 || program > 127) {
-    throw new RangeError(`GM program must be an integer 0..127, got ${program}`);
+  for (const p of [program, options.accompaniment?.program ?? 0]) {
+    if (!Number.isInteger(p) || p < 0 || p > 127)
+      throw new RangeError(`GM program must be an integer 0..127, got ${p}`);
   }
   const bpm = quarterBpm(tune, options);
   // A set-tempo event holds 24 bits of microseconds per quarter: below ~4 bpm it overflows.
@@ -60,11 +69,50 @@ export function tuneToMidi(tune: Tune, options: MidiWriteOptions = {}): Uint8Arr
     timeSignatures,
     keySignatures: [],
   });
+  addTrack(midi, tune.title, 0, program, performNotes(tune, swingOf(options)));
+  const backing = options.accompaniment ? performAccompaniment(tune) : [];
+  if (options.accompaniment && backing.length > 0) {
+    const track = addTrack(
+      midi,
+      "Accompaniment",
+      ACCOMPANIMENT_CHANNEL,
+      options.accompaniment.program,
+      backing,
+    );
+    // Release time (GM2 sound controller 3) at its shortest: a player damps the strings
+    // between strokes, and fewer ringing voices keep the preview fast.
+    track.addCC({ number: 72, value: 0, ticks: 0 });
+  }
+  return withKeySignature(midi.toArray(), tune.key);
+}
+
+/** 0-based channel of the accompaniment track (MIDI channel 2). */
+export const ACCOMPANIMENT_CHANNEL = 1;
+
+/** Everything tuneToMidi writes, in the order verifyMidi expects: melody, then the backing. */
+export function performedMidiNotes(tune: Tune, options: MidiWriteOptions = {}): PerformedNote[] {
+  return [
+    ...performNotes(tune, swingOf(options)),
+    ...(options.accompaniment ? performAccompaniment(tune) : []),
+  ];
+}
+
+function swingOf(options: MidiWriteOptions): PerformOptions {
+  return options.swing ? { swing: options.swing } : {};
+}
+
+function addTrack(
+  midi: InstanceType<typeof Midi>,
+  name: string,
+  channel: number,
+  program: number,
+  notes: readonly PerformedNote[],
+): ReturnType<InstanceType<typeof Midi>["addTrack"]> {
   const track = midi.addTrack();
-  track.name = tune.title;
-  track.channel = 0;
+  track.name = name;
+  track.channel = channel;
   track.instrument.number = program;
-  for (const note of performNotes(tune)) {
+  for (const note of notes) {
     if (note.midi < 0 || note.midi > 127) {
       throw new RangeError(`pitch ${note.midi} is outside the MIDI range 0..127`);
     }
@@ -76,7 +124,7 @@ export function tuneToMidi(tune: Tune, options: MidiWriteOptions = {}): Uint8Arr
       velocity: note.velocity / 127,
     });
   }
-  return withKeySignature(midi.toArray(), tune.key);
+  return track;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { midiOf } from "./pitch.js";
-import { add, cmp, isZero, type Rational, rat, sub, ZERO } from "./rational.js";
+import { add, cmp, isZero, mul, type Rational, rat, sub, ZERO } from "./rational.js";
 import {
   beatLength,
   isSectionBoundary,
@@ -73,7 +73,47 @@ function skipEnding(elements: readonly TuneElement[], from: number, pass: number
  * Plays the tune: repeats expanded, tied notes of equal pitch merged, rests as time, and
  * velocities following the metre so the MIDI and audio preview do not sound mechanical.
  */
-export function performNotes(tune: Tune): PerformedNote[] {
+export function performNotes(tune: Tune, options: PerformOptions = {}): PerformedNote[] {
+  const notes = straightNotes(tune);
+  const swing = options.swing;
+  if (!swing) return notes;
+  const origin = pickupOffset(tune.elements, meterLength(tune.meter));
+  return notes.map((n) => {
+    const start = swingTime(n.start, origin, swing);
+    return { ...n, start, duration: sub(swingTime(add(n.start, n.duration), origin, swing), start) };
+  });
+}
+
+export interface PerformOptions {
+  /**
+   * Swung eighths, as hornpipes are played: the share of each quarter note the first eighth
+   * of a pair takes (3/5 is a light lilt; 1/2 is straight).
+   */
+  readonly swing?: Rational;
+}
+
+/** Hornpipes: a light swing, the first eighth of each pair 3/5 of the quarter note. */
+export const HORNPIPE_SWING = rat(3, 5);
+
+/**
+ * Moves a time so that the second eighth of every quarter note comes late: the quarter
+ * beats stay where they are, so the rhythm cannot blur across beats.
+ */
+export function swingTime(t: Rational, origin: Rational, swing: Rational): Rational {
+  const quarter = rat(1, 4);
+  const g = sub(t, origin);
+  const cells = Math.floor((g.n * 4) / g.d);
+  const cellStart = rat(cells, 4);
+  const within = sub(g, cellStart);
+  const half = rat(1, 8);
+  const warped =
+    cmp(within, half) <= 0
+      ? mul(within, mul(swing, rat(2)))
+      : add(mul(swing, quarter), mul(sub(within, half), mul(sub(rat(1), swing), rat(2))));
+  return add(origin, add(cellStart, warped));
+}
+
+function straightNotes(tune: Tune): PerformedNote[] {
   const barLength = meterLength(tune.meter);
   const out: PerformedNote[] = [];
   let time = ZERO;

@@ -1,3 +1,4 @@
+import { transposeChord } from "./chord.js";
 import { intervalBetween, type Tonic } from "./key.js";
 import { transposePitch } from "./pitch.js";
 import type { Tune } from "./tune.js";
@@ -9,8 +10,14 @@ export function transposeTo(tune: Tune, tonic: Tonic): Tune {
   return {
     ...tune,
     key: { tonic, mode: tune.key.mode },
-    elements: tune.elements.map((e) =>
-      e.kind === "note" ? { ...e, pitch: transposePitch(e.pitch, interval) } : e,
-    ),
+    elements: tune.elements.map((e) => {
+      const chord =
+        (e.kind === "note" || e.kind === "rest") && e.chord
+          ? { chord: transposeChord(e.chord, interval) }
+          : {};
+      return e.kind === "note"
+        ? { ...e, pitch: transposePitch(e.pitch, interval), ...chord }
+        : { ...e, ...chord };
+    }),
   };
 }

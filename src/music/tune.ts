@@ -1,3 +1,4 @@
+import type { ChordSymbol } from "./chord.js";
 import type { Key } from "./key.js";
 import type { Pitch } from "./pitch.js";
 import { type Rational, rat } from "./rational.js";
@@ -40,11 +41,15 @@ export interface NoteElement {
   readonly duration: Rational;
   /** Tied to the next note (same pitch). */
   readonly tie?: boolean;
+  /** Chord symbol sounding from this note on (ABC `"D7"A`), until the next one. */
+  readonly chord?: ChordSymbol;
 }
 
 export interface RestElement {
   readonly kind: "rest";
   readonly duration: Rational;
+  /** Chord symbol sounding from this rest on. */
+  readonly chord?: ChordSymbol;
 }
 
 /**
@@ -138,4 +143,21 @@ export function splitAtLastMeter(tune: Tune): { head: readonly TuneElement[]; ta
 /** Bar lines after which a new section starts (repeats loop back to the latest one). */
 export function isSectionBoundary(bar: BarType): boolean {
   return bar !== "|";
+}
+
+/** Whether any note or rest carries a chord symbol. */
+export function hasChords(tune: Tune): boolean {
+  return tune.elements.some((e) => (e.kind === "note" || e.kind === "rest") && e.chord !== undefined);
+}
+
+/** The tune without its chord symbols. */
+export function withoutChords(tune: Tune): Tune {
+  return {
+    ...tune,
+    elements: tune.elements.map((e) => {
+      if ((e.kind !== "note" && e.kind !== "rest") || e.chord === undefined) return e;
+      const { chord: _, ...rest } = e;
+      return rest;
+    }),
+  };
 }

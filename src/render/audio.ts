@@ -2,11 +2,12 @@ import { AudioPreviewError } from "./audio/errors.js";
 import { fadeOut, normaliseLoudness } from "./audio/loudness.js";
 import { muxOggOpus } from "./audio/ogg.js";
 import { encodeOpus } from "./audio/opus.js";
+import { soundFontReady } from "./audio/soundfont.js";
 import { parseMidi, synthesizeMidi } from "./audio/synth.js";
 
 /**
  * The audio preview Discord plays inline: the tune's MIDI bytes (the very file the user
- * gets) synthesised with a sound bank built in code, normalised in loudness, and encoded
+ * gets) synthesised with a General MIDI SoundFont, normalised in loudness, and encoded
  * as mono Ogg/Opus. Pure: bytes in, bytes out, no I/O.
  */
 
@@ -30,6 +31,8 @@ export interface AudioPreview {
   readonly truncated: boolean;
   /** Gain applied to reach the target loudness, dB. */
   readonly gainDb: number;
+  /** The SoundFont preset that played each MIDI channel (0-based) that has notes. */
+  readonly presets: ReadonlyMap<number, string>;
   /** Wall-clock time of the two stages, milliseconds. */
   readonly timings: { readonly synthMs: number; readonly encodeMs: number };
 }
@@ -43,29 +46,38 @@ export const DEFAULT_MAX_SECONDS = 90;
 export const LIMIT_MAX_SECONDS = 600;
 /** ~40 kbit/s VBR mono: transparent enough for a preview, ~300 KB a minute. */
 const BITRATE = 40_000;
-/** libopus complexity 3 encodes twice as fast as 5; on a 40 kbit/s melody the difference is slight. */
-const COMPLEXITY = 3;
+/**
+ * libopus complexity 1 encodes about a fifth faster than 3 (and 3 twice as fast as 5): with
+ * the backing to synthesise too, the preview needs the time more than the last bit of polish.
+ */
+const COMPLEXITY = 1;
 const END_FADE_SECONDS = 0.3;
 /** A tune cut short by the cap fades over longer, so the cut sounds intended. */
 const CUT_FADE_SECONDS = 2;
 
 /**
- * Builds the sound bank and runs one short render, so that the first real preview does not
- * pay for the sound bank (~0.1 s), WebAssembly compilation and JIT warm-up. Call at start-up.
+ * Loads the SoundFont and runs one short render of every instrument a tune can use, so that
+ * the first real preview does not pay for reading the SoundFont (~0.15 s), decoding its
+ * samples, WebAssembly compilation and JIT warm-up. Call at start-up.
  */
-export function prepareAudioPreview(): void {
-  renderAudioPreviewSync(WARM_UP_MIDI);
+export async function prepareAudioPreview(programs: readonly number[] = []): Promise<void> {
+  await soundFontReady();
+  renderAudioPreviewSync(warmUpMidi(programs));
 }
 
 export async function renderAudioPreview(
   midi: Uint8Array,
   options: AudioPreviewOptions = {},
 ): Promise<AudioPreview> {
+  await soundFontReady();
   return renderAudioPreviewSync(midi, options);
 }
 
-/** The same work without the promise wrapper: everything here is CPU-bound and synchronous. */
-export function renderAudioPreviewSync(midi: Uint8Array, options: AudioPreviewOptions = {}): AudioPreview {
+/**
+ * The same work without the promise wrapper: CPU-bound and synchronous, once the SoundFont's
+ * sample decoder is ready (after any renderAudioPreview or prepareAudioPreview).
+ */
+function renderAudioPreviewSync(midi: Uint8Array, options: AudioPreviewOptions = {}): AudioPreview {
   const maxSeconds = options.maxSeconds ?? DEFAULT_MAX_SECONDS;
   if (!(maxSeconds > 0 && maxSeconds <= LIMIT_MAX_SECONDS)) {
     throw new AudioPreviewError(
@@ -75,7 +87,7 @@ export function renderAudioPreviewSync(midi: Uint8Array, options: AudioPreviewOp
   }
   const start = performance.now();
   const parsed = parseMidi(midi);
-  const { pcm, midiSeconds, truncated } = synthesizeMidi(parsed, {
+  const { pcm, midiSeconds, truncated, presets } = synthesizeMidi(parsed, {
     sampleRate: PREVIEW_SAMPLE_RATE,
     maxSeconds,
     ringSeconds: RING_OUT_SECONDS,
@@ -96,16 +108,27 @@ export function renderAudioPreviewSync(midi: Uint8Array, options: AudioPreviewOp
     midiSeconds,
     truncated,
     gainDb,
+    presets,
     timings: { synthMs: synthesized - start, encodeMs: encoded - synthesized },
   };
 }
 
-/** Format 0, PPQ 96, 120 bpm: program 40 then an arpeggio of eight eighth notes (2 s). */
-const WARM_UP_MIDI = (() => {
-  const events = [0x00, 0xc0, 40];
-  for (const key of [62, 66, 69, 74, 69, 66, 62, 57]) events.push(0x00, 0x90, key, 90, 0x30, 0x80, key, 0);
+/**
+ * Format 0, PPQ 96, 120 bpm: for each program, on a channel of its own, the whole range a
+ * tune or its backing uses in fifths (E2..C7, quick notes), so their samples are decoded now.
+ */
+function warmUpMidi(programs: readonly number[]): Uint8Array {
+  const events: number[] = [];
+  const used = programs.length > 0 ? programs.slice(0, 15) : [40];
+  used.forEach((program, i) => {
+    const channel = i >= 9 ? i + 1 : i; // never the drum channel
+    events.push(0x00, 0xc0 | channel, program);
+    for (let key = 40; key <= 96; key += 7)
+      events.push(0x00, 0x90 | channel, key, 90, 0x06, 0x80 | channel, key, 0);
+  });
   events.push(0x00, 0xff, 0x2f, 0x00);
   const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96];
-  const track = [0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, events.length];
+  const length = [24, 16, 8, 0].map((shift) => (events.length >> shift) & 0xff);
+  const track = [0x4d, 0x54, 0x72, 0x6b, ...length];
   return Uint8Array.from([...header, ...track, ...events]);
-})();
+}

@@ -1,32 +1,29 @@
 /**
- * The instruments a user can pick for a tune. Each maps to the General MIDI program
- * written into the MIDI file and to the sound family the audio preview synthesises.
+ * The instruments a user can pick for a tune, and for its backing. Each maps to a General
+ * MIDI program: written into the MIDI file, and played from the SoundFont's preset of that
+ * program in the audio preview (FluidR3Mono GM names in the comments).
  */
-
-/** How an instrument makes its sound; the preview's timbre recipes are per family. */
-export type InstrumentFamily = "piano" | "bowed" | "flute" | "plucked" | "reed";
 
 export interface Instrument {
   /** General MIDI program 0..127 (0-based). */
   readonly program: number;
-  readonly family: InstrumentFamily;
 }
 
 export const INSTRUMENTS = {
-  piano: { program: 0, family: "piano" },
-  fiddle: { program: 40, family: "bowed" },
-  cello: { program: 42, family: "bowed" },
-  flute: { program: 73, family: "flute" },
-  whistle: { program: 78, family: "flute" },
-  harp: { program: 46, family: "plucked" },
-  guitar: { program: 24, family: "plucked" },
+  piano: { program: 0 }, // Yamaha Grand Piano
+  fiddle: { program: 40 }, // Violin
+  cello: { program: 42 }, // Cello
+  flute: { program: 73 }, // Flute
+  whistle: { program: 78 }, // Whistle
+  harp: { program: 46 }, // Harp
+  guitar: { program: 24 }, // Nylon String Guitar
   // GM has no mandolin; the steel-string guitar is the nearest bright, metal-strung sound.
-  mandolin: { program: 25, family: "plucked" },
-  banjo: { program: 105, family: "plucked" },
-  accordion: { program: 21, family: "reed" },
+  mandolin: { program: 25 }, // Steel String Guitar
+  banjo: { program: 105 }, // Banjo
+  accordion: { program: 21 }, // Accordion
   // The bandoneon (GM "tango accordion") is a member of the concertina family.
-  concertina: { program: 23, family: "reed" },
-  bagpipes: { program: 109, family: "reed" },
+  concertina: { program: 23 }, // Bandoneon
+  bagpipes: { program: 109 }, // BagPipe
 } as const satisfies Record<string, Instrument>;
 
 export type InstrumentName = keyof typeof INSTRUMENTS;
@@ -37,4 +34,24 @@ export const DEFAULT_INSTRUMENT: InstrumentName = "piano";
 
 export function isInstrumentName(name: string): name is InstrumentName {
   return Object.hasOwn(INSTRUMENTS, name);
+}
+
+/** What plays the chords: a strummed steel-string guitar, a piano or an accordion. */
+export const ACCOMPANIMENTS = {
+  guitar: { program: 25 }, // Steel String Guitar
+  piano: { program: 0 },
+  accordion: { program: 21 },
+} as const satisfies Record<string, Instrument>;
+
+export type AccompanimentName = keyof typeof ACCOMPANIMENTS;
+
+export const ACCOMPANIMENT_NAMES = Object.keys(ACCOMPANIMENTS) as AccompanimentName[];
+
+export const DEFAULT_ACCOMPANIMENT: AccompanimentName = "guitar";
+
+/** Every program a tune or its backing can use (to warm the audio preview up at start). */
+export function allPrograms(): number[] {
+  return [
+    ...new Set([...Object.values(INSTRUMENTS), ...Object.values(ACCOMPANIMENTS)].map((i) => i.program)),
+  ];
 }

@@ -10,8 +10,9 @@ import { checkBars } from "../../src/music/bar-check.js";
 import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
 import { readNotesIndependently } from "../../src/music/midi-verify.js";
-import { tuneToMidi } from "../../src/music/midi-write.js";
+import { ACCOMPANIMENT_CHANNEL, tuneToMidi } from "../../src/music/midi-write.js";
 import { performNotes } from "../../src/music/performance.js";
+import { hasChords } from "../../src/music/tune.js";
 import { decodeOggOpus, readOggOpus } from "../../src/render/audio.js";
 import { pngSize } from "../../src/render/png.js";
 import type { SeenMessage } from "../discord/emulator.js";
@@ -46,6 +47,10 @@ const SUBMISSION_D =
 const SUBMISSION_E =
   "X:7\nT:Another Name\nM:6/8\nL:1/8\nK:E\ne2g b2g | a2f g2e | f2d e2c | B3 B3 |\ne2g b2g | a2f g2e | f2d edc | e3 e3 |]\n";
 
+function embed0(message: SeenMessage) {
+  return message.embeds[0];
+}
+
 function tuneOf(message: SeenMessage) {
   return parseAbc(file(message, "tune.abc").toString("utf8"));
 }
@@ -70,15 +75,21 @@ describe("the Tunesmith bot", () => {
 
     const midi = readNotesIndependently(file(shown, "tune.mid"));
     const tune = tuneOf(shown);
-    // The MIDI file plays the ABC's repeats: the same pitches, in playing order.
-    expect(midi.notes.map((n) => n.midi)).toEqual(performNotes(tune).map((n) => n.midi));
+    // The MIDI file plays the ABC's repeats: the same pitches, in playing order; the chords
+    // (on by default) are in the ABC and are played by a backing on a channel of its own.
+    expect(midi.notes.filter((n) => n.channel === 0).map((n) => n.midi)).toEqual(
+      performNotes(tune).map((n) => n.midi),
+    );
+    expect(hasChords(tune)).toBe(true);
+    expect(midi.notes.filter((n) => n.channel === ACCOMPANIMENT_CHANNEL).length).toBeGreaterThan(20);
+    expect(field(embed0(shown), "Chords")).toMatch(/^```\nA: .*Am/);
     const ogg = file(shown, "tune.ogg");
     expect(ogg.subarray(0, 4).toString("latin1")).toBe("OggS");
     expect(readOggOpus(ogg).packets.length).toBeGreaterThan(10);
     expect(decodeOggOpus(ogg).length).toBeGreaterThan(24_000);
     expect(pngSize(file(shown, "score.png")).width).toBeGreaterThan(100);
 
-    const embed = shown.embeds[0];
+    const embed = embed0(shown);
     expect(field(embed, "Temperature")).toBe("1.2");
     expect(field(embed, "Style")).toBe("jig");
     expect(field(embed, "Key")).toBe("A dorian");
@@ -100,6 +111,23 @@ describe("the Tunesmith bot", () => {
         options: "temperature=1.2 bars=8 style=jig key=A dorian",
         durationMs: expect.any(Number),
       });
+  });
+
+  it("/harmonize gives a user's tune back with chords, every note kept, and a backing", async () => {
+    const upload = h.emulator.addAttachment("mine.abc", SEED_ABC);
+    const run = h.emulator.slash("harmonize", {
+      options: { tune: upload, accompaniment: "piano" },
+      user: newUser(),
+    });
+    const shown = await tuneMessage(run);
+    expect(shown.files.map((f) => f.name)).toEqual(["tune.mid", "tune.ogg", "score.png", "tune.abc"]);
+    const tune = tuneOf(shown);
+    expect(melody(tune)).toEqual(melody(parseAbc(SEED_ABC)));
+    expect(hasChords(tune)).toBe(true);
+    expect(field(embed0(shown), "Chords")).toMatch(/^```\nA: G/);
+    expect(field(embed0(shown), "Instrument")).toBe("fiddle, piano backing");
+    const midi = readNotesIndependently(file(shown, "tune.mid"));
+    expect(midi.notes.some((n) => n.channel === ACCOMPANIMENT_CHANNEL)).toBe(true);
   });
 
   it("continues an ABC seed and a MIDI seed: the tune begins with the seed's melody", async () => {

@@ -57,7 +57,7 @@ describe("npm run deploy-commands", () => {
       }),
     });
     expect(stdout).toMatch(
-      /Registered 5 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/forget, \/help, \/submit/,
+      /Registered 6 commands .* in guild \d+ \(available now\): \/admin, \/compose, \/forget, \/harmonize, \/help, \/submit/,
     );
 
     const [registration] = emulator.commands.registrations;
@@ -74,7 +74,7 @@ describe("npm run deploy-commands", () => {
       default_member_permissions?: string;
       contexts?: number[];
     }[];
-    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "forget", "help", "submit"]);
+    expect(body.map((c) => c.name)).toEqual(["admin", "compose", "forget", "harmonize", "help", "submit"]);
     // Hidden from all but server administrators, and only in servers.
     expect(body[0]).toMatchObject({ default_member_permissions: "8", contexts: [0] });
     expect(body[0]?.options?.map((o) => [o.name, o.type])).toEqual([
@@ -93,8 +93,11 @@ describe("npm run deploy-commands", () => {
       ["bars", ApplicationCommandOptionType.Integer],
       ["tempo", ApplicationCommandOptionType.Integer],
       ["seed", ApplicationCommandOptionType.Attachment],
+      ["chords", ApplicationCommandOptionType.String],
+      ["accompaniment", ApplicationCommandOptionType.String],
       ["private", ApplicationCommandOptionType.Boolean],
     ]);
+    expect(option(compose, "chords")).toMatchObject({ choices: [{ value: "on" }, { value: "off" }] });
     expect(option(compose, "temperature")).toMatchObject({ min_value: 0.1, max_value: 3 });
     expect(option(compose, "bars")).toMatchObject({ min_value: LIMITS.bars.min, max_value: LIMITS.bars.max });
     expect(option(compose, "tempo")).toMatchObject({
@@ -104,6 +107,14 @@ describe("npm run deploy-commands", () => {
     expect(option(compose, "style").choices?.map((c) => c.value)).toEqual(STYLE_NAMES);
     expect(option(compose, "instrument").choices?.map((c) => c.value)).toEqual(INSTRUMENT_NAMES);
     expect(option(compose, "key").autocomplete).toBe(true);
+    expect(
+      body.find((c) => c.name === "harmonize")?.options?.map((o) => [o.name, o.type, o.required ?? false]),
+    ).toEqual([
+      ["tune", ApplicationCommandOptionType.Attachment, true],
+      ["instrument", ApplicationCommandOptionType.String, false],
+      ["accompaniment", ApplicationCommandOptionType.String, false],
+      ["private", ApplicationCommandOptionType.Boolean, false],
+    ]);
     const submit = body.find((c) => c.name === "submit")?.options;
     expect(submit?.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
       ["tune", ApplicationCommandOptionType.Attachment, true],
@@ -124,6 +135,7 @@ describe("npm run deploy-commands", () => {
       "admin",
       "compose",
       "forget",
+      "harmonize",
       "help",
       "submit",
     ]);

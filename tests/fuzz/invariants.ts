@@ -9,7 +9,7 @@ import { tuneToMidi } from "../../src/music/midi-write.js";
 import { midiOf } from "../../src/music/pitch.js";
 import type { Rational } from "../../src/music/rational.js";
 import { tokensToTune, tuneToTokens } from "../../src/music/tokens.js";
-import { BAR_TYPES, splitAtLastMeter, type Tune } from "../../src/music/tune.js";
+import { BAR_TYPES, splitAtLastMeter, type Tune, withoutChords } from "../../src/music/tune.js";
 
 /**
  * What a reader may hand to the rest of Tunesmith: every field in range, and every
@@ -117,7 +117,7 @@ function consumerProblem(tune: Tune): string | undefined {
   if (tokens instanceof Broken) return tokens.problem;
   const back = attempt("tokensToTune", () => tokensToTune(tokens, { tonic: tail.key.tonic }));
   if (back instanceof Broken) return back.problem;
-  if (!sameMusic(back, tail)) return "tokens do not round-trip";
+  if (!sameMusic(back, withoutChords(tail))) return "tokens do not round-trip";
   const abc = attempt("tuneToAbc", () => tuneToAbc(tune));
   if (abc instanceof Broken) return abc.problem;
   const reread = attempt("parseAbc(tuneToAbc)", () => parseAbc(abc));

@@ -4,7 +4,7 @@ import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
 import { AbcParseError } from "../../src/music/errors.js";
 import { midiOf } from "../../src/music/pitch.js";
 import { formatRational, rat } from "../../src/music/rational.js";
-import type { NoteElement, Tune } from "../../src/music/tune.js";
+import { type NoteElement, type Tune, withoutChords } from "../../src/music/tune.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 
@@ -138,10 +138,15 @@ describe("ABC notes", () => {
     expect(lengths(t)).toEqual(["1/4", "1/16", "1/8"]);
   });
 
-  it("ignores grace notes, chord symbols, annotations, decorations and slurs", () => {
+  it("ignores grace notes, annotations, decorations and slurs; keeps chord symbols on their notes", () => {
     const plain = tune("ABc d2e|]");
     const decorated = tune('"Am"{g}A.B~c !trill!(d2 "^ann"Te)|]');
-    expect(decorated.elements).toEqual(plain.elements);
+    expect(withoutChords(decorated).elements).toEqual(plain.elements);
+    expect(decorated.elements[0]).toMatchObject({
+      kind: "note",
+      chord: { root: { step: 5, alter: 0 }, quality: "min" },
+    });
+    expect(decorated.elements.filter((e) => e.kind === "note" && e.chord)).toHaveLength(1);
   });
 
   it("treats ! at line end as a line break and \\ as a continuation", () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { parseAbc } from "../../src/music/abc-read.js";
 import { C_MAJOR } from "../../src/music/key.js";
-import { performNotes, playOrder, VELOCITY } from "../../src/music/performance.js";
+import { verifyMidi } from "../../src/music/midi-verify.js";
+import { tuneToMidi } from "../../src/music/midi-write.js";
+import { HORNPIPE_SWING, performNotes, playOrder, VELOCITY } from "../../src/music/performance.js";
 import { formatRational, rat } from "../../src/music/rational.js";
 import type { Meter, Tune } from "../../src/music/tune.js";
 import { els } from "../helpers/score.js";
@@ -124,5 +127,23 @@ describe("performNotes: velocities", () => {
       VELOCITY.downbeat,
       VELOCITY.downbeat,
     ]);
+  });
+});
+
+describe("swing (hornpipes)", () => {
+  it("lengthens the first eighth of each pair and keeps every quarter beat in place", () => {
+    const t = parseAbc("X:1\nM:4/4\nL:1/8\nK:D\nABcd e2 f2|]\n");
+    const swung = performNotes(t, { swing: HORNPIPE_SWING });
+    expect(swung.map((n) => formatRational(n.start))).toEqual(["0", "3/20", "1/4", "2/5", "1/2", "3/4"]);
+    expect(swung.map((n) => formatRational(n.duration))).toEqual([
+      "3/20",
+      "1/10",
+      "3/20",
+      "1/10",
+      "1/4",
+      "1/4",
+    ]);
+    const bytes = tuneToMidi(t, { swing: HORNPIPE_SWING });
+    expect(() => verifyMidi(bytes, performNotes(t, { swing: HORNPIPE_SWING }))).not.toThrow();
   });
 });

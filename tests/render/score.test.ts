@@ -71,6 +71,15 @@ describe("score image", () => {
     expect(inkShare(renderSvg(textOnly))).toBeGreaterThan(0.005);
   });
 
+  it("draws the chord symbols above the staff", () => {
+    const withChords = tune("Chorded", '"D"A2FA DAFA|"G"B2GB "A7"dBGB|"D"A4 D4|]');
+    const { svg, warnings } = renderScore(withChords);
+    expect(warnings).toEqual([]);
+    const chordTexts = [...svg.matchAll(/<text[^>]*>(?:<tspan[^>]*>)?(D|G|A7)</g)].map((m) => m[1]);
+    expect(chordTexts).toEqual(["D", "G", "A7", "D"]);
+    expect(renderScore(tune("Bare", "A2FA DAFA|B2GB dBGB|A4 D4|]")).svg).not.toMatch(/>A7</);
+  });
+
   it("makes a 64-bar tune taller, not narrower", () => {
     const short = renderScore(reel);
     const long = renderScore(tune("Long", `${REEL_BODY}\n${REEL_BODY}\n${REEL_BODY}\n${REEL_BODY}`));

@@ -1,6 +1,5 @@
 import { AudioPreviewError } from "./errors.js";
 import { decodeOpus, type EncodedOpus, OPUS_GRANULE_RATE, type OpusInputRate } from "./opus.js";
-import { concat } from "./sf2.js";
 
 /**
  * Ogg encapsulation of an Opus stream (RFC 3533, RFC 7845): an OpusHead page, an OpusTags
@@ -266,4 +265,14 @@ export function decodeOggOpus(bytes: Uint8Array, sampleRate: OpusInputRate = 24_
   const skip = Math.round((file.head.preSkip * sampleRate) / OPUS_GRANULE_RATE);
   const length = Math.round(file.seconds * sampleRate);
   return pcm.slice(skip, skip + length);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

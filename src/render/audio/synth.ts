@@ -1,12 +1,6 @@
-import {
-  BasicMIDI,
-  type BasicSoundBank,
-  SoundBankLoader,
-  SpessaLog,
-  SpessaSynthProcessor,
-} from "spessasynth_core";
+import { BasicMIDI, InterpolationTypes, SpessaLog, SpessaSynthProcessor } from "spessasynth_core";
 import { AudioPreviewError } from "./errors.js";
-import { previewSoundFont } from "./soundfont.js";
+import { presetFor, previewSoundBank } from "./soundfont.js";
 
 /**
  * Offline MIDI → PCM with spessasynth_core's SpessaSynthProcessor (no Web Audio needed).
@@ -29,6 +23,8 @@ export interface SynthResult {
   readonly midiSeconds: number;
   /** True when the MIDI file (plus ring-out) was longer than `maxSeconds`. */
   readonly truncated: boolean;
+  /** The SoundFont preset each channel that played notes ended on, by 0-based channel. */
+  readonly presets: ReadonlyMap<number, string>;
 }
 
 /**
@@ -38,16 +34,8 @@ export interface SynthResult {
 const BLOCK = 128;
 const DRUM_CHANNEL = 9;
 const VOICE_CAP = 24;
-
-let bank: BasicSoundBank | undefined;
-
-function soundBank(): BasicSoundBank {
-  if (!bank) {
-    const bytes = previewSoundFont();
-    bank = SoundBankLoader.fromArrayBuffer(new Uint8Array(bytes).buffer);
-  }
-  return bank;
-}
+/** Linear interpolation: at a 24 kHz preview, hermite costs time and is not heard. */
+const INTERPOLATION = InterpolationTypes.linear;
 
 interface ScheduledMessage {
   readonly at: number;
@@ -94,11 +82,11 @@ export function synthesizeMidi(midi: BasicMIDI, options: SynthOptions): SynthRes
   // The processor walks its whole voice table every block: 350 slots by default, while a
   // melody with ringing releases needs a handful.
   synth.setSystemParameter("voiceCap", VOICE_CAP);
-  synth.soundBankManager.addSoundBank(soundBank(), "tunesmith");
-  // For a program the bank lacks, spessasynth picks the bank's first preset, the piano
-  // (voices.ts lists it first); should that lookup ever come back empty, the piano it is too.
-  const fallback = soundBank().presets[0];
-  synth.onMissingPreset = () => fallback;
+  synth.setSystemParameter("interpolationType", INTERPOLATION);
+  synth.soundBankManager.addSoundBank(previewSoundBank(), "gm");
+  // Should a program ever be missing, the piano plays it.
+  const fallback = presetFor(0);
+  if (fallback) synth.onMissingPreset = () => fallback;
 
   const left = new Float32Array(total);
   const right = new Float32Array(total);
@@ -110,16 +98,22 @@ export function synthesizeMidi(midi: BasicMIDI, options: SynthOptions): SynthRes
       rendered += count;
     }
   };
+  const presets = new Map<number, string>();
   for (const { at, message } of schedule) {
     renderTo(at);
     synth.processMessage(message);
+    const status = message[0] as number;
+    if (status >> 4 === 0x9) {
+      const channel = status & 0x0f;
+      presets.set(channel, synth.midiChannels[channel]?.preset?.name ?? "none");
+    }
   }
   renderTo(total);
   // No destroySynthProcessor(): it would also empty the shared sound bank.
 
   // Mono mix in place: the centred melody is the same on both sides.
   for (let i = 0; i < total; i++) left[i] = 0.5 * ((left[i] as number) + (right[i] as number));
-  return { pcm: left, midiSeconds, truncated: wanted > options.maxSeconds };
+  return { pcm: left, midiSeconds, truncated: wanted > options.maxSeconds, presets };
 }
 
 /**

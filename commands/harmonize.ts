@@ -1,0 +1,60 @@
+import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
+import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
+import { checkCooldown, uploadLimits } from "../src/bot/compose-flow.js";
+import type { BotContext } from "../src/bot/context.js";
+import { UserFacingError } from "../src/bot/errors.js";
+import { harmonizeIntoReply } from "../src/bot/harmonize-flow.js";
+import { DEFAULTS } from "../src/compose/request.js";
+import {
+  ACCOMPANIMENT_NAMES,
+  type AccompanimentName,
+  DEFAULT_ACCOMPANIMENT,
+  INSTRUMENT_NAMES,
+  type InstrumentName,
+} from "../src/render/instruments.js";
+
+/** /harmonize: chords for a user's own tune, with score, MIDI and audio. */
+export const data = new SlashCommandBuilder()
+  .setName("harmonize")
+  .setDescription("Give your tune chords: chord chart, ABC with chords, score, MIDI and audio with a backing")
+  .addAttachmentOption((o) =>
+    o.setName("tune").setDescription(`${TUNE_FILE_KINDS}, one tune`).setRequired(true),
+  )
+  .addStringOption((o) =>
+    o
+      .setName("instrument")
+      .setDescription("What plays the melody; default fiddle")
+      .addChoices(INSTRUMENT_NAMES.map((name) => ({ name, value: name }))),
+  )
+  .addStringOption((o) =>
+    o
+      .setName("accompaniment")
+      .setDescription("What plays the chords; default guitar")
+      .addChoices(ACCOMPANIMENT_NAMES.map((name) => ({ name, value: name }))),
+  )
+  .addBooleanOption((o) => o.setName("private").setDescription("Only you see the result; default no"));
+
+export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
+  const user = interaction.user.id;
+  checkCooldown(bot, user);
+  const o = interaction.options;
+  const upload = o.getAttachment("tune", true);
+  const instrument = (o.getString("instrument") ?? DEFAULTS.instrument) as InstrumentName;
+  const accompaniment = (o.getString("accompaniment") ?? DEFAULT_ACCOMPANIMENT) as AccompanimentName;
+  if (!INSTRUMENT_NAMES.includes(instrument) || !ACCOMPANIMENT_NAMES.includes(accompaniment)) {
+    throw new UserFacingError(
+      `instrument must be one of ${INSTRUMENT_NAMES.join(", ")}; accompaniment one of ${ACCOMPANIMENT_NAMES.join(", ")}`,
+    );
+  }
+  const limits = uploadLimits(bot, interaction);
+  checkUpload(upload, limits.maxBytes);
+  await interaction.deferReply(o.getBoolean("private") ? { flags: MessageFlags.Ephemeral } : {});
+  bot.cooldowns.start(user);
+  try {
+    const { tune, notes } = await fetchTune(upload, limits);
+    await harmonizeIntoReply(bot, { interaction, tune, instrument, accompaniment, notes });
+  } catch (error) {
+    bot.cooldowns.clear(user);
+    throw error;
+  }
+}
