@@ -31,7 +31,7 @@ export function queuedMessage(ahead: number): string {
   return `Queued — ${ahead} tune${ahead === 1 ? "" : "s"} ahead of yours… I'll post it here when it's done.`;
 }
 
-/** Throws PoolBusyError (full queue), ComposeFailedError, or a UserFacingError when time ran out. */
+/** Throws ComposeBusyError (full queue), ComposeFailedError, or a UserFacingError when time ran out. */
 export async function composeIntoReply(bot: BotContext, job: Composition): Promise<void> {
   const { interaction, request } = job;
   const deadline = deadlineOf(interaction, bot);

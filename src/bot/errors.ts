@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { HTTPError, RateLimitError } from "discord.js";
-import { ComposeFailedError, PoolBusyError, PoolClosedError } from "../compose/pool.js";
 import { RequestError } from "../compose/request.js";
+import { ComposeBusyError, ComposeClosedError, ComposeFailedError } from "../compose/service.js";
 import { MusicError } from "../music/errors.js";
 import { userText } from "./sanitize.js";
 
@@ -33,8 +33,8 @@ export function userMessage(error: unknown): string | undefined {
   if (error instanceof ComposeFailedError && error.userFacing)
     return `I couldn't compose that: ${userText(error.message, 300)}`;
   if (error instanceof MusicError) return `I couldn't use that tune: ${userText(error.message, 300)}`;
-  if (error instanceof PoolBusyError) return `I'm very busy right now: ${error.message}.`;
-  if (error instanceof PoolClosedError) return "I'm restarting; please try again in a minute.";
+  if (error instanceof ComposeBusyError) return `I'm very busy right now: ${error.message}.`;
+  if (error instanceof ComposeClosedError) return "I'm restarting; please try again in a minute.";
   // Discord itself failing: a retry later may work, and there is nothing of ours to report.
   if (error instanceof RateLimitError)
     return "Discord is holding back my messages right now (rate limits), so I couldn't deliver that. Please try again in a few minutes.";

@@ -3,7 +3,8 @@ import type { Tune } from "../music/tune.js";
 import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
 import type { Renderings, RenderOptions } from "./renderings.js";
 import type { ComposeRequest } from "./request.js";
-import type { ModelSource, SerializedError, WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
+import { ComposeBusyError, ComposeClosedError, ComposeFailedError, type ModelSource } from "./service.js";
+import type { SerializedError, WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
 
 /**
  * Compositions run on worker threads so the bot's event loop never waits for the model:
@@ -14,7 +15,7 @@ import type { ModelSource, SerializedError, WorkerMessage, WorkerRequest, Worker
  */
 export interface PoolOptions extends WorkerSetup {
   readonly size: number;
-  /** Most requests waiting (not running); more are refused with PoolBusyError. */
+  /** Most requests waiting (not running); more are refused with ComposeBusyError. */
   readonly maxQueue?: number;
   /**
    * Heap limit of each worker (MB). A request that runs away with memory then ends its own
@@ -29,22 +30,8 @@ export interface Submitted<T = ComposeResult> {
   readonly result: Promise<T>;
 }
 
-export class ComposeFailedError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-    /** The request or the upload was at fault; the message tells the user what to change. */
-    readonly userFacing: boolean,
-  ) {
-    super(message);
-  }
-}
-
 /** Requests that may wait for a worker when none is given (COMPOSE_MAX_QUEUE). */
 export const DEFAULT_MAX_QUEUE = 50;
-
-export class PoolBusyError extends Error {}
-export class PoolClosedError extends Error {}
 
 type Task =
   | { readonly type: "compose"; readonly request: ComposeRequest; readonly options: ComposeOptions }
@@ -128,7 +115,7 @@ export class ComposePool {
    * supersedes an unfinished one (which then rejects).
    */
   reload(source: ModelSource): Promise<ModelInfo> {
-    if (this.closing) return Promise.reject(new PoolClosedError("the composer is shutting down"));
+    if (this.closing) return Promise.reject(new ComposeClosedError("the composer is shutting down"));
     this.pendingReload?.reject(new Error(`superseded by a reload of ${describe(source)}`));
     // A fresh object: workers compare sources by identity.
     this.source = { ...source };
@@ -171,10 +158,10 @@ export class ComposePool {
   }
 
   private enqueue<T>(task: Task): Submitted<T> {
-    if (this.closing) throw new PoolClosedError("the composer is shutting down");
+    if (this.closing) throw new ComposeClosedError("the composer is shutting down");
     const free = this.slots.some((s) => s.ready && !s.job);
     if (!free && this.queue.length >= (this.options.maxQueue ?? DEFAULT_MAX_QUEUE))
-      throw new PoolBusyError(`${this.queue.length} tunes are already waiting; try again in a minute`);
+      throw new ComposeBusyError(`${this.queue.length} tunes are already waiting; try again in a minute`);
     let job!: Job;
     const result = new Promise<T>((resolve, reject) => {
       job = { id: this.nextId++, task, resolve: resolve as (r: unknown) => void, reject };
@@ -188,7 +175,8 @@ export class ComposePool {
   /** Stops taking work, lets running jobs finish, refuses queued ones, stops the workers. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const job of this.queue.splice(0)) job.reject(new PoolClosedError("the composer is shutting down"));
+    for (const job of this.queue.splice(0))
+      job.reject(new ComposeClosedError("the composer is shutting down"));
     await Promise.all(
       this.slots.map(
         (slot) =>

@@ -5,17 +5,12 @@ import type { Tune } from "../music/tune.js";
 import { type ComposeOptions, type Composer, loadComposer } from "./composer.js";
 import { type Renderings, type RenderOptions, renderTune } from "./renderings.js";
 import { type ComposeRequest, RequestError } from "./request.js";
+import type { ModelSource } from "./service.js";
 
 /**
  * One composition worker thread: loads the model once, then composes one request at a
  * time for the pool. Results travel back with their byte arrays transferred, not copied.
  */
-export interface ModelSource {
-  readonly modelDir: string;
-  /** Version id reported with every tune (see src/model/versions.ts). */
-  readonly modelVersion?: string;
-}
-
 export interface WorkerSetup extends ModelSource {
   readonly backend: TfBackend;
 }

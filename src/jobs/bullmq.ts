@@ -4,10 +4,10 @@ import { type Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ComposeResult, ModelInfo } from "../compose/composer.js";
-import { ComposeFailedError, PoolBusyError, PoolClosedError } from "../compose/pool.js";
 import type { Renderings, RenderOptions } from "../compose/renderings.js";
 import type { ComposeRequest } from "../compose/request.js";
-import type { ModelSource } from "../compose/worker.js";
+import type { ModelSource } from "../compose/service.js";
+import { ComposeBusyError, ComposeClosedError, ComposeFailedError } from "../compose/service.js";
 import { redisLocation } from "../config.js";
 import type { Tune } from "../music/tune.js";
 import { RetrainBusyError, recordFailure } from "../retrain/process.js";
@@ -56,7 +56,7 @@ export interface RedisJobQueueOptions {
   /** The active model version when the bot starts (what `model` reports until a reload). */
   readonly source: ModelSource;
   readonly log: Logger;
-  /** Most jobs waiting in the queue; more are refused with PoolBusyError. Default 500. */
+  /** Most jobs waiting in the queue; more are refused with ComposeBusyError. Default 500. */
   readonly maxWaiting?: number;
   /** Tries of a compose job that fails (not counting stalls). Default 3. */
   readonly attempts?: number;
@@ -279,7 +279,7 @@ export class RedisJobQueue implements JobQueue {
     await Promise.all(
       [...this.inFlight.values()].map(async ({ job, reject }) => {
         const removed = await this.compose.remove(job.id as string).catch(() => 0);
-        if (removed === 1) reject(new PoolClosedError("the composer is shutting down"));
+        if (removed === 1) reject(new ComposeClosedError("the composer is shutting down"));
       }),
     );
     const running = Promise.allSettled(
@@ -289,7 +289,7 @@ export class RedisJobQueue implements JobQueue {
     const finished = await Promise.race([running.then(() => true), sleep(CLOSE_WAIT_MS).then(() => false)]);
     if (!finished)
       for (const { reject } of this.inFlight.values())
-        reject(new PoolClosedError("the composer is shutting down"));
+        reject(new ComposeClosedError("the composer is shutting down"));
     // Let the callers fetch their results before the connection goes.
     while (this.inFlight.size > 0) await sleep(10);
     await Promise.allSettled([
@@ -302,7 +302,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private enqueue<T>(data: ComposeJobData, jobId: string): Queued<T> {
-    if (this.closing) throw new PoolClosedError("the composer is shutting down");
+    if (this.closing) throw new ComposeClosedError("the composer is shutting down");
     let rejectLocal!: (error: Error) => void;
     const cancelled = new Promise<never>((_, reject) => {
       rejectLocal = reject;
@@ -311,7 +311,7 @@ export class RedisJobQueue implements JobQueue {
       const waiting = await this.compose.getWaitingCount();
       const limit = this.options.maxWaiting ?? 500;
       if (waiting >= limit)
-        throw new PoolBusyError(`${waiting} tunes are already waiting; try again in a minute`);
+        throw new ComposeBusyError(`${waiting} tunes are already waiting; try again in a minute`);
       return this.compose.add(data.type, data, {
         jobId,
         attempts: this.options.attempts ?? 3,

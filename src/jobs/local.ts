@@ -2,7 +2,7 @@ import type { ComposeResult, ModelInfo } from "../compose/composer.js";
 import type { ComposePool, Submitted } from "../compose/pool.js";
 import type { Renderings, RenderOptions } from "../compose/renderings.js";
 import type { ComposeRequest } from "../compose/request.js";
-import type { ModelSource } from "../compose/worker.js";
+import type { ModelSource } from "../compose/service.js";
 import type { Tune } from "../music/tune.js";
 import { startRetrainProcess } from "../retrain/process.js";
 import type { JobQueue, Queued, QueueHealth, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";

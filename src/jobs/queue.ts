@@ -1,7 +1,7 @@
 import type { ComposeOptions, ComposeResult, ModelInfo } from "../compose/composer.js";
 import type { Renderings, RenderOptions } from "../compose/renderings.js";
 import type { ComposeRequest } from "../compose/request.js";
-import type { ModelSource } from "../compose/worker.js";
+import type { ModelSource } from "../compose/service.js";
 import type { Tune } from "../music/tune.js";
 import type { RetrainProcessOptions } from "../retrain/process.js";
 import type { RetrainSummary } from "../retrain/protocol.js";

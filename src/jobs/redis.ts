@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { ModelInfo } from "../compose/composer.js";
-import type { ModelSource } from "../compose/worker.js";
+import type { ModelSource } from "../compose/service.js";
 
 /**
  * Redis connections for the job queue. BullMQ wants `maxRetriesPerRequest: null` on the

@@ -9,7 +9,6 @@
  *
  * Scores are bits per note; a score that is not a finite number is null.
  */
-import type { FinalRunStatus } from "../store/runs.js";
 
 export type RetrainPhase = "preparing" | "evaluating" | "training" | "saving";
 
@@ -49,6 +48,12 @@ export interface RetrainSummary {
   readonly seconds: number;
   readonly error?: string;
 }
+
+/** A retraining run's states, as the store records them. */
+export const RUN_STATUSES = ["queued", "running", "succeeded", "rejected", "failed"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** How a run ends: `rejected` means it trained but the gate kept the old model. */
+export type FinalRunStatus = Exclude<RunStatus, "queued" | "running">;
 
 /** The summary of a run that ended in an error before it could judge a model. */
 export function failedSummary(

@@ -1,19 +1,18 @@
 import { existsSync } from "node:fs";
 import type { TfBackend } from "../config.js";
 import { initBackend } from "../model/backend.js";
-import type { ModelCard } from "../model/card.js";
 import { countNotes, type EncodedTune, splitDataset } from "../model/data.js";
 import { disposeWeights, type LstmWeights } from "../model/lstm-weights.js";
 import { type LoadedModel, loadModelDir, readModelVocabulary } from "../model/model-dir.js";
-import type { StopReason } from "../model/train-types.js";
 import { evaluateTunes, trainModel } from "../model/trainer.js";
 import { ModelVersions } from "../model/versions.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { openStore, type Store, type Submission } from "../store/store.js";
 import type { StepLoss } from "./curve.js";
-import { applyGate, type GateDecision } from "./gate.js";
-import { failedSummary, type RetrainProgress, type RetrainSummary, type SplitScores } from "./protocol.js";
-import { type Mix, mixTraining, splitSubmissions } from "./split.js";
+import { applyGate } from "./gate.js";
+import { failedSummary, type RetrainProgress, type RetrainSummary } from "./protocol.js";
+import type { EncodedSubmission, FineTuned, RetrainParameters, Scores, TrainingData } from "./run-types.js";
+import { mixTraining, splitSubmissions } from "./split.js";
 import { nullable, writeVersion } from "./version-writer.js";
 
 /**
@@ -38,19 +37,6 @@ export const RETRAIN_DEFAULTS = {
   seed: 1,
 } as const;
 
-export interface RetrainParameters {
-  readonly steps: number;
-  readonly learningRate: number;
-  readonly batchSize: number;
-  readonly seqLen: number;
-  readonly toleranceBits: number;
-  readonly dryRun: boolean;
-  readonly minSubmissions: number;
-  readonly submissionShare: number;
-  readonly maxRepeats: number;
-  readonly seed: number;
-}
-
 export interface RetrainOptions extends Partial<RetrainParameters> {
   /** DATA_DIR: the store and the model versions. */
   readonly dataDir: string;
@@ -73,19 +59,6 @@ export interface RetrainOptions extends Partial<RetrainParameters> {
   readonly onLog?: (line: string) => void;
   /** Aborting ends the run as failed ("cancelled"); nothing is activated. */
   readonly signal?: AbortSignal;
-}
-
-/** A retraining card: the usual card plus where the version came from and how it was judged. */
-export interface RetrainCard extends ModelCard {
-  readonly retraining: {
-    readonly runId: number;
-    readonly parent: string;
-    readonly submissions: { readonly train: readonly number[]; readonly heldOut: readonly number[] };
-    readonly old: SplitScores;
-    readonly new: SplitScores;
-    readonly gate: GateDecision & { readonly toleranceBits: number };
-    readonly dryRun: boolean;
-  };
 }
 
 /** A refusal or failure with a message meant for the admin. */
@@ -335,19 +308,6 @@ function checkPrerequisites(store: Store, options: RetrainOptions, params: Retra
     );
 }
 
-export type EncodedSubmission = EncodedTune & { readonly id: number; readonly contentHash: string };
-
-export interface TrainingData {
-  readonly split: {
-    readonly train: readonly EncodedSubmission[];
-    readonly heldOut: readonly EncodedSubmission[];
-  };
-  readonly ids: { readonly train: readonly number[]; readonly heldOut: readonly number[] };
-  readonly base: ReturnType<typeof splitDataset>;
-  readonly analysisHash: string;
-  readonly corpusDir: string;
-}
-
 /** The approved submissions the model can write, split train / held out, and the base corpus split. */
 function gatherData(
   store: Store,
@@ -389,18 +349,6 @@ function gatherData(
     `base corpus: ${base.train.length} training tunes to replay, ${base.validation.length} validation tunes to check forgetting`,
   );
   return { split, ids, base, analysisHash: analysis.contentHash, corpusDir: options.corpusDir };
-}
-
-export interface FineTuned {
-  readonly weights: LstmWeights;
-  readonly mix: Mix;
-  readonly curve: readonly StepLoss[];
-  /** Mean training loss over the run (nats/token). */
-  readonly lastMean: number;
-  readonly seconds: number;
-  readonly tokensPerSecond: number;
-  readonly steps: number;
-  readonly stopReason: StopReason;
 }
 
 /** The active model trained on the submissions mixed with replayed base tunes, reporting every step. */
@@ -496,13 +444,6 @@ function encodeSubmission(
   ids: number[],
 ): EncodedTune & { readonly id: number; readonly contentHash: string } {
   return { id: s.id, contentHash: s.contentHash, title: s.title, ids, notes: countNotes(s.tokens) };
-}
-
-export interface Scores {
-  readonly base: number;
-  readonly submissions: number;
-  /** nats/token on the base split, for the loss curve. */
-  readonly baseNats: number;
 }
 
 async function scores(

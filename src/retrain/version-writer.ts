@@ -8,7 +8,7 @@ import type { Store } from "../store/store.js";
 import { retrainCurveSvg } from "./curve.js";
 import type { GateDecision } from "./gate.js";
 import type { SplitScores } from "./protocol.js";
-import type { FineTuned, RetrainCard, RetrainParameters, Scores, TrainingData } from "./retrain.js";
+import type { FineTuned, RetrainCard, RetrainParameters, Scores, TrainingData } from "./run-types.js";
 
 /**
  * A retraining's result on disk: the version directory (LayersModel, vocabulary, card with

@@ -1,15 +1,11 @@
 import type { Database } from "better-sqlite3";
-import type { RetrainProgress, RetrainSummary } from "../retrain/protocol.js";
+import type { FinalRunStatus, RetrainProgress, RetrainSummary, RunStatus } from "../retrain/protocol.js";
 
 /**
  * Training runs: one row per retraining, from the request to its outcome, with the
  * progress and log an admin looks at. A run is owned by the process in `pid` while it
  * is `running`; a run whose process has died is failed by `failStaleRuns`.
  */
-export const RUN_STATUSES = ["queued", "running", "succeeded", "rejected", "failed"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-/** How a run ends: `rejected` means it trained but the gate kept the old model. */
-export type FinalRunStatus = Exclude<RunStatus, "queued" | "running">;
 
 export interface TrainingRun {
   readonly id: number;

@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ComposeFailedError, ComposePool, PoolClosedError } from "../../src/compose/pool.js";
+import { ComposePool } from "../../src/compose/pool.js";
 import { validateRequest } from "../../src/compose/request.js";
+import { ComposeClosedError, ComposeFailedError } from "../../src/compose/service.js";
 import { parseAbc } from "../../src/music/abc-read.js";
 
 const modelDir = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
@@ -83,7 +84,7 @@ describe("the compose worker pool", () => {
     const queuedOutcome = queued.result.catch((e: unknown) => e);
     await pool.close();
     await expect(running.result).resolves.toMatchObject({ request: { seedValue: 9 } });
-    expect(await queuedOutcome).toBeInstanceOf(PoolClosedError);
-    expect(() => pool.submit(validateRequest({}), quick)).toThrow(PoolClosedError);
+    expect(await queuedOutcome).toBeInstanceOf(ComposeClosedError);
+    expect(() => pool.submit(validateRequest({}), quick)).toThrow(ComposeClosedError);
   });
 });

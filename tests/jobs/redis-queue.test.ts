@@ -11,8 +11,9 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ComposeFailedError, ComposePool, PoolClosedError } from "../../src/compose/pool.js";
+import { ComposePool } from "../../src/compose/pool.js";
 import { validateRequest } from "../../src/compose/request.js";
+import { ComposeClosedError, ComposeFailedError } from "../../src/compose/service.js";
 import { loadConfig } from "../../src/config.js";
 import { RedisJobQueue } from "../../src/jobs/bullmq.js";
 import { LocalJobQueue } from "../../src/jobs/local.js";
@@ -164,8 +165,8 @@ describe.skipIf(noRedis)("the Redis job queue", () => {
     );
     expect(await Promise.all(jobs.map((j) => j.position))).toEqual([1, 2]);
     await other.close();
-    for (const job of jobs) await expect(job.result).rejects.toBeInstanceOf(PoolClosedError);
-    expect(() => other.submit(validateRequest({}))).toThrow(PoolClosedError);
+    for (const job of jobs) await expect(job.result).rejects.toBeInstanceOf(ComposeClosedError);
+    expect(() => other.submit(validateRequest({}))).toThrow(ComposeClosedError);
     const inspect = new Queue(COMPOSE_QUEUE, { connection: { url: redis.url }, prefix });
     try {
       expect(await inspect.getWaitingCount()).toBe(0);

@@ -1,0 +1,74 @@
+/**
+ * The dependency directions of the architecture, checked by `npm run lint`
+ * (README, "Architecture"). A forbidden import fails the lint with the rule's name.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      comment: "Modules form a tree of layers: an import cycle means a module is in the wrong place.",
+      severity: "error",
+      from: { path: "^(src|commands|scripts)/" },
+      to: { circular: true },
+    },
+    {
+      name: "music-is-the-base",
+      comment: "src/music (tunes, ABC, MIDI, tokens) imports nothing above it.",
+      severity: "error",
+      from: { path: "^src/music/" },
+      to: { path: "^(src/(?!music/)|commands/|scripts/)" },
+    },
+    {
+      name: "model-knows-no-chat",
+      comment: "src/model (backend, LSTM, training, sampling) knows nothing of Discord, the bot or the jobs.",
+      severity: "error",
+      from: { path: "^src/model/" },
+      to: { path: "(^src/(bot|jobs|compose|retrain)/|^commands/|node_modules/(discord\\.js|@discordjs)/)" },
+    },
+    {
+      name: "renderers-are-pure",
+      comment: "src/render turns a tune into files: no model, service, store, jobs or chat.",
+      severity: "error",
+      from: { path: "^src/render/" },
+      to: {
+        path: "(^src/(bot|jobs|compose|retrain|store|model)/|^commands/|node_modules/(discord\\.js|@discordjs)/)",
+      },
+    },
+    {
+      name: "compose-and-store-know-no-discord",
+      comment: "The composition service and the store work the same from the CLI, the bot and the workers.",
+      severity: "error",
+      from: { path: "^src/(compose|store)/" },
+      to: { path: "(^src/bot/|^commands/|node_modules/(discord\\.js|@discordjs)/)" },
+    },
+    {
+      name: "jobs-know-no-pool-internals",
+      comment:
+        "The job seam and the Redis client side speak the service's types (compose/service.ts); only the two engines that run a pool (local.ts, the Redis worker process) may use it, and nothing in jobs reaches into a worker thread.",
+      severity: "error",
+      from: { path: "^src/jobs/", pathNot: "^src/jobs/(local|worker)\\.ts$" },
+      to: { path: "^src/compose/(pool|worker)\\.ts$" },
+    },
+    {
+      name: "no-worker-thread-internals",
+      comment:
+        "compose/worker.ts is a worker thread's entry: only the pool that spawns it knows its messages.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/compose/(pool|worker)\\.ts$" },
+      to: { path: "^src/compose/worker\\.ts$" },
+    },
+    {
+      name: "src-knows-no-commands-or-scripts",
+      comment: "commands/ and scripts/ are thin layers over src, never the other way round.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "^(commands|scripts)/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};
