@@ -92,6 +92,7 @@ export const data = new SlashCommandBuilder()
       .setDescription("What plays the chords; default guitar")
       .addChoices(ACCOMPANIMENT_NAMES.map((name) => ({ name, value: name }))),
   )
+  .addBooleanOption((o) => o.setName("bodhran").setDescription("A bodhrán under the tune; default no"))
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the tune; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
@@ -108,6 +109,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     tempo: o.getInteger("tempo") ?? undefined,
     chords: o.getString("chords") ?? undefined,
     accompaniment: o.getString("accompaniment") ?? undefined,
+    bodhran: o.getBoolean("bodhran") ?? undefined,
   };
   // Everything checkable without a download is refused before the deferral, at once.
   const settled = validateRequest(input, bot.settings.requestLimits);
@@ -221,6 +223,7 @@ export async function press(interaction: ButtonInteraction, bot: BotContext): Pr
         ...(seed ? { seed } : {}),
         ...(next.chords === false ? { chords: false } : {}),
         ...(next.accompaniment ? { accompaniment: next.accompaniment } : {}),
+        ...(next.bodhran ? { bodhran: true } : {}),
       },
       bot.settings.requestLimits,
     );

@@ -17,8 +17,8 @@ import {
  *
  * t temperature ×100, s style, k key (ABC spelling), i instrument, b bars, p tempo,
  * v seed value (base 36), f form (absent on buttons older than forms: the style's usual one),
- * d stored seed id (base 36, only for tunes composed from a seed),
- * h0 chords off and a accompaniment (each only when not the default, so older buttons read the same).
+ * d stored seed id (base 36, only for tunes composed from a seed), h0 chords off, a accompaniment
+ * and r1 bodhrán (each only when not the default, so older buttons read the same).
  * Names, not indexes, so reordering the style or instrument lists breaks no old button.
  * "c1" is the format version: a new format gets a new prefix and old buttons say so.
  */
@@ -45,6 +45,8 @@ export interface TuneSettings {
   readonly chords?: boolean;
   /** Absent: the default accompaniment. */
   readonly accompaniment?: AccompanimentName;
+  /** True when a bodhrán plays (absent: none). */
+  readonly bodhran?: boolean;
 }
 
 export interface TuneButton {
@@ -76,6 +78,7 @@ function encodeSettings(s: TuneSettings): string {
   if (s.chords === false) fields.push("h0");
   if (s.accompaniment !== undefined && s.accompaniment !== DEFAULT_ACCOMPANIMENT)
     fields.push(`a${s.accompaniment}`);
+  if (s.bodhran) fields.push("r1");
   return fields.join(".");
 }
 
@@ -112,6 +115,7 @@ function decodeSettings(payload: string): TuneSettings | undefined {
   const form = fields.get("f");
   const chords = fields.get("h");
   const accompaniment = fields.get("a");
+  const bodhran = fields.get("r");
   if (
     hundredths === undefined ||
     !(STYLE_NAMES as readonly string[]).includes(style ?? "") ||
@@ -124,6 +128,7 @@ function decodeSettings(payload: string): TuneSettings | undefined {
     (fields.has("d") && seedId === undefined) ||
     (form !== undefined && !/^[A-Z]{1,12}$/.test(form)) ||
     (chords !== undefined && chords !== "0") ||
+    (bodhran !== undefined && bodhran !== "1") ||
     (accompaniment !== undefined && !(ACCOMPANIMENT_NAMES as readonly string[]).includes(accompaniment))
   )
     return undefined;
@@ -139,6 +144,7 @@ function decodeSettings(payload: string): TuneSettings | undefined {
     ...(seedId !== undefined ? { seedId } : {}),
     ...(chords === "0" ? { chords: false } : {}),
     ...(accompaniment !== undefined ? { accompaniment: accompaniment as AccompanimentName } : {}),
+    ...(bodhran === "1" ? { bodhran: true } : {}),
   };
 }
 

@@ -95,6 +95,7 @@ export function settingsOf(result: Pick<ComposeResult, "request" | "tune">, seed
     ...(seedId !== undefined ? { seedId } : {}),
     ...(r.chords ? {} : { chords: false }),
     ...(r.accompaniment !== DEFAULT_ACCOMPANIMENT ? { accompaniment: r.accompaniment } : {}),
+    ...(r.bodhran ? { bodhran: true } : {}),
   };
 }
 
@@ -124,9 +125,9 @@ export function tuneEmbed(
       { name: "Temperature", value: formatTemperature(request.temperature), inline: true },
       {
         name: "Instrument",
-        value: request.chords
-          ? `${request.instrument}, ${request.accompaniment} backing`
-          : request.instrument,
+        value:
+          (request.chords ? `${request.instrument}, ${request.accompaniment} backing` : request.instrument) +
+          (request.bodhran ? ", bodhrán" : ""),
         inline: true,
       },
       { name: "Model", value: `${model.name}, version ${model.version}`, inline: true },

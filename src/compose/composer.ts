@@ -112,6 +112,7 @@ export async function composeWith(
     ...(request.chords ? { accompaniment: request.accompaniment } : {}),
     // Hornpipes are played swung (unless the seed set the meter, the style is what was asked).
     ...(request.style === "hornpipe" && !request.seed ? { swing: true } : {}),
+    ...(request.bodhran ? { bodhran: true } : {}),
     ...(options.audio === false ? { audio: false } : {}),
     ...(options.score === false ? { score: false } : {}),
   });

@@ -32,6 +32,8 @@ export interface RenderOptions {
   readonly accompaniment?: AccompanimentName;
   /** Swing the melody's eighths (hornpipes). */
   readonly swing?: boolean;
+  /** A bodhrán under the tune. */
+  readonly bodhran?: boolean;
   readonly audio?: boolean;
   readonly score?: boolean;
 }
@@ -43,6 +45,7 @@ export async function renderTune(tune: Tune, options: RenderOptions): Promise<Re
     program: INSTRUMENTS[options.instrument].program,
     ...(options.accompaniment ? { accompaniment: ACCOMPANIMENTS[options.accompaniment] } : {}),
     ...(options.swing ? { swing: HORNPIPE_SWING } : {}),
+    ...(options.bodhran ? { bodhran: true } : {}),
   };
   const midi = tuneToMidi(tune, midiOptions);
   verifyMidi(midi, performedMidiNotes(tune, midiOptions));

@@ -32,6 +32,8 @@ export interface ComposeInput {
   /** "on" (default) or "off", or a boolean. */
   readonly chords?: boolean | string;
   readonly accompaniment?: string;
+  /** "on" or "off" (default), or a boolean. */
+  readonly bodhran?: boolean | string;
 }
 
 export interface ComposeRequest {
@@ -56,6 +58,8 @@ export interface ComposeRequest {
   readonly chords: boolean;
   /** What plays the backing. */
   readonly accompaniment: AccompanimentName;
+  /** A bodhrán under the tune (MIDI and audio). */
+  readonly bodhran: boolean;
 }
 
 export const COMPOSE_MODES = ["major", "minor", "dorian", "mixolydian"] as const;
@@ -198,18 +202,25 @@ export function validateRequest(
     ...(input.seed ? { seed: input.seed } : {}),
     chords: onOff("chords", input.chords, problems),
     accompaniment: choice("accompaniment", input.accompaniment, ACCOMPANIMENT_NAMES, DEFAULT_ACCOMPANIMENT),
+    bodhran: onOff("bodhran", input.bodhran, problems, false),
   };
   if (problems.length > 0) throw new RequestError(problems);
   return request;
 }
 
-function onOff(name: string, value: boolean | string | undefined, problems: string[]): boolean {
-  if (value === undefined || value === "" || typeof value === "boolean") return value !== false;
+function onOff(
+  name: string,
+  value: boolean | string | undefined,
+  problems: string[],
+  fallback = true,
+): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (typeof value === "boolean") return value;
   const v = value.trim().toLowerCase();
   if (["on", "yes", "true"].includes(v)) return true;
   if (["off", "no", "false"].includes(v)) return false;
   problems.push(`${name} must be on or off (got "${value}")`);
-  return true;
+  return fallback;
 }
 
 function parseRequestKey(text: string | undefined, problems: string[]): Key {

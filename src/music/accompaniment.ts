@@ -1,7 +1,7 @@
 import { type ChordSymbol, chordBassPitchClass, chordPitchClasses } from "./chord.js";
 import type { PerformedNote } from "./performance.js";
 import { playOrder } from "./performance.js";
-import { add, cmp, isZero, mul, type Rational, rat, sub, ZERO } from "./rational.js";
+import { add, cmp, div, eq, isZero, mul, type Rational, rat, sub, ZERO } from "./rational.js";
 import { isCompound, type Meter, meterLength, type Tune } from "./tune.js";
 
 /**
@@ -137,4 +137,54 @@ function voicing(chord: ChordSymbol): number[] {
 function jitter(n: number): number {
   const x = Math.sin(n * 12.9898 + 78.233) * 43758.5453;
   return Math.round((x - Math.floor(x)) * 6) - 3;
+}
+
+/** GM percussion keys that stand in for a bodhrán: the low floor tom's open "down" stroke, the low tom's lighter ones. */
+export const BODHRAN_KEYS = { down: 41, light: 45 } as const;
+export const BODHRAN_VELOCITY = { down: 58, light: 40 } as const;
+
+/**
+ * A bodhrán under a dance tune: a stroke on every eighth note (a jig's three per dotted
+ * quarter, a reel's two per quarter), the beat's stroke open and louder, in play order from
+ * the first full bar to the end, never in a pickup.
+ */
+export function performBodhran(tune: Tune): PerformedNote[] {
+  const barLength = meterLength(tune.meter);
+  const eighth = rat(1, 8);
+  const beat = isCompound(tune.meter) ? rat(3, 8) : tune.meter.den >= 4 ? rat(1, 4) : rat(1, 2);
+  const out: PerformedNote[] = [];
+  let time = ZERO;
+  let barStart = ZERO;
+  let started = false;
+  const bars: { start: Rational; end: Rational }[] = [];
+  for (const e of playOrder(tune.elements)) {
+    if (e.kind === "bar") {
+      // Leading short bars are the pickup: the drum comes in on the first full bar.
+      if (cmp(time, barStart) > 0 && (started || eq(sub(time, barStart), barLength))) {
+        bars.push({ start: barStart, end: time });
+        started = true;
+      }
+      barStart = time;
+    } else if (e.kind === "note" || e.kind === "rest") {
+      time = add(time, e.duration);
+    }
+  }
+  if (cmp(time, barStart) > 0) bars.push({ start: barStart, end: time });
+  let stroke = 0;
+  for (const bar of bars) {
+    for (let at = bar.start; cmp(at, bar.end) < 0; at = add(at, eighth)) {
+      const offset = sub(at, bar.start);
+      const onBeat = isZero(
+        sub(div(offset, beat), rat(Math.floor((offset.n * beat.d) / (offset.d * beat.n)))),
+      );
+      const life = jitter(1000 + stroke++);
+      out.push({
+        midi: onBeat ? BODHRAN_KEYS.down : BODHRAN_KEYS.light,
+        start: at,
+        duration: rat(1, 16),
+        velocity: (onBeat ? BODHRAN_VELOCITY.down : BODHRAN_VELOCITY.light) + life,
+      });
+    }
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import toneMidi from "@tonejs/midi";
-import { performAccompaniment } from "./accompaniment.js";
+import { performAccompaniment, performBodhran } from "./accompaniment.js";
 import type { Key } from "./key.js";
 import { signatureFifths } from "./key.js";
 import { type PerformedNote, type PerformOptions, performedMeters, performNotes } from "./performance.js";
@@ -24,7 +24,12 @@ export interface MidiWriteOptions {
   readonly accompaniment?: { readonly program: number };
   /** Swung eighths in the melody (hornpipes), see performNotes. */
   readonly swing?: Rational;
+  /** A bodhrán on the GM percussion channel (channel 10). */
+  readonly bodhran?: boolean;
 }
+
+/** 0-based channel of GM percussion (MIDI channel 10). */
+export const PERCUSSION_CHANNEL = 9;
 
 /**
  * Ticks of a whole-note position. Exact for every duration whose denominator divides
@@ -83,6 +88,7 @@ export function tuneToMidi(tune: Tune, options: MidiWriteOptions = {}): Uint8Arr
     // between strokes, and fewer ringing voices keep the preview fast.
     track.addCC({ number: 72, value: 0, ticks: 0 });
   }
+  if (options.bodhran) addTrack(midi, "Bodhran", PERCUSSION_CHANNEL, 0, performBodhran(tune));
   return withKeySignature(midi.toArray(), tune.key);
 }
 
@@ -94,6 +100,7 @@ export function performedMidiNotes(tune: Tune, options: MidiWriteOptions = {}): 
   return [
     ...performNotes(tune, swingOf(options)),
     ...(options.accompaniment ? performAccompaniment(tune) : []),
+    ...(options.bodhran ? performBodhran(tune) : []),
   ];
 }
 

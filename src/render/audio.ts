@@ -115,7 +115,8 @@ function renderAudioPreviewSync(midi: Uint8Array, options: AudioPreviewOptions =
 
 /**
  * Format 0, PPQ 96, 120 bpm: for each program, on a channel of its own, the whole range a
- * tune or its backing uses in fifths (E2..C7, quick notes), so their samples are decoded now.
+ * tune or its backing uses in fifths (E2..C7, quick notes), and the bodhrán's drums, so
+ * their samples are decoded now.
  */
 function warmUpMidi(programs: readonly number[]): Uint8Array {
   const events: number[] = [];
@@ -126,6 +127,7 @@ function warmUpMidi(programs: readonly number[]): Uint8Array {
     for (let key = 40; key <= 96; key += 7)
       events.push(0x00, 0x90 | channel, key, 90, 0x06, 0x80 | channel, key, 0);
   });
+  for (const key of [41, 45]) events.push(0x00, 0x99, key, 90, 0x06, 0x89, key, 0);
   events.push(0x00, 0xff, 0x2f, 0x00);
   const header = [0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96];
   const length = [24, 16, 8, 0].map((shift) => (events.length >> shift) & 0xff);

@@ -95,6 +95,7 @@ describe("npm run deploy-commands", () => {
       ["seed", ApplicationCommandOptionType.Attachment],
       ["chords", ApplicationCommandOptionType.String],
       ["accompaniment", ApplicationCommandOptionType.String],
+      ["bodhran", ApplicationCommandOptionType.Boolean],
       ["private", ApplicationCommandOptionType.Boolean],
     ]);
     expect(option(compose, "chords")).toMatchObject({ choices: [{ value: "on" }, { value: "off" }] });

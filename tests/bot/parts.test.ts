@@ -36,6 +36,9 @@ const settings: TuneSettings = {
   tempo: 300,
   seedValue: 2 ** 32 - 1,
   seedId: 2 ** 40,
+  chords: false,
+  accompaniment: "accordion",
+  bodhran: true,
 };
 
 describe("button custom ids", () => {
@@ -46,6 +49,15 @@ describe("button custom ids", () => {
       expect(decodeTuneButton(id)).toEqual({ action, settings });
     }
     expect(decodeTuneButton(encodeTuneButton({ action: "submit" }))).toEqual({ action: "submit" });
+    // A button from before chords: the defaults (chords on, guitar, no bodhrán).
+    const old = "c1:again:t100.sreel.kD.ifiddle.b16.p100.v1";
+    expect(decodeTuneButton(old)?.settings).not.toHaveProperty("chords");
+    expect(validateRequest({ ...decodeTuneButton(old)?.settings })).toMatchObject({
+      chords: true,
+      accompaniment: "guitar",
+      bodhran: false,
+    });
+    expect(decodeTuneButton(`${old}.h1`)).toBeUndefined();
     const { seedId: _, ...unseeded } = settings;
     expect(decodeTuneButton(encodeTuneButton({ action: "again", settings: unseeded }))?.settings).toEqual(
       unseeded,

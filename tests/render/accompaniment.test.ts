@@ -1,13 +1,19 @@
 import toneMidi from "@tonejs/midi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAbc } from "../../src/music/abc-read.js";
-import { accompanimentPattern, performAccompaniment } from "../../src/music/accompaniment.js";
+import { accompanimentPattern, performAccompaniment, performBodhran } from "../../src/music/accompaniment.js";
 import { verifyMidi } from "../../src/music/midi-verify.js";
-import { ACCOMPANIMENT_CHANNEL, performedMidiNotes, tuneToMidi } from "../../src/music/midi-write.js";
-import { toNumber } from "../../src/music/rational.js";
+import {
+  ACCOMPANIMENT_CHANNEL,
+  PERCUSSION_CHANNEL,
+  performedMidiNotes,
+  tuneToMidi,
+} from "../../src/music/midi-write.js";
+import { rat, toNumber } from "../../src/music/rational.js";
 import { withoutChords } from "../../src/music/tune.js";
-import { soundFontReady } from "../../src/render/audio/soundfont.js";
+import { presetFor, soundFontReady } from "../../src/render/audio/soundfont.js";
 import { parseMidi, synthesizeMidi } from "../../src/render/audio/synth.js";
+import { renderAudioPreview } from "../../src/render/audio.js";
 import { ACCOMPANIMENTS, INSTRUMENTS } from "../../src/render/instruments.js";
 
 const reel = parseAbc(
@@ -76,6 +82,22 @@ describe("the accompaniment", () => {
     ).toHaveLength(1);
   });
 
+  it("adds a bodhrán on the percussion channel when asked: a stroke per eighth, the beat's open and louder", () => {
+    const options = { ...melodyOptions, bodhran: true };
+    const bytes = tuneToMidi(jig, options);
+    verifyMidi(bytes, performedMidiNotes(jig, options));
+    const drum = new toneMidi.Midi(bytes).tracks.find((t) => t.channel === PERCUSSION_CHANNEL);
+    expect(drum?.notes.slice(0, 6).map((n) => n.midi)).toEqual([41, 45, 45, 41, 45, 45]);
+    const strokes = performBodhran(jig);
+    expect(strokes).toHaveLength(3 * 6);
+    expect((strokes[0]?.velocity ?? 0) - (strokes[1]?.velocity ?? 0)).toBeGreaterThan(10);
+    // The reel's pickup (a quarter note before the first bar) is left to the melody.
+    expect(toNumber(performBodhran(reel)[0]?.start ?? rat(-1))).toBe(0.25);
+    expect(
+      new toneMidi.Midi(tuneToMidi(jig, melodyOptions)).tracks.some((t) => t.channel === PERCUSSION_CHANNEL),
+    ).toBe(false);
+  });
+
   describe("in the audio", () => {
     beforeAll(() => soundFontReady());
     const rms = (bytes: Uint8Array) => {
@@ -94,6 +116,12 @@ describe("the accompaniment", () => {
       });
       return midi.toArray();
     };
+
+    it("plays the bodhrán from the SoundFont's drum kit", async () => {
+      const preview = await renderAudioPreview(tuneToMidi(jig, { ...fullOptions, bodhran: true }));
+      expect(preview.presets.get(0)).toBe(presetFor(INSTRUMENTS.fiddle.program)?.name);
+      expect(preview.presets.get(PERCUSSION_CHANNEL)).toMatch(/standard/i);
+    });
 
     it("is present and quieter than the melody (RMS per track before mixing)", () => {
       const melody = rms(only(0));

@@ -415,6 +415,11 @@ describe("renderAudioPreview: limits and errors", () => {
     const silent = new Midi();
     silent.addTrack().instrument.number = 40;
     await expect(renderAudioPreview(silent.toArray())).rejects.toMatchObject({ code: "no-notes" });
+    const drumsAlone = new Midi();
+    const drums = drumsAlone.addTrack();
+    drums.channel = 9;
+    drums.addNote({ midi: 41, time: 0, duration: 0.2 });
+    await expect(renderAudioPreview(drumsAlone.toArray())).rejects.toMatchObject({ code: "no-notes" });
     const error = await renderAudioPreview(garbage).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AudioPreviewError);
     expect(error).toBeInstanceOf(MusicError);

@@ -63,10 +63,12 @@ export function synthesizeMidi(midi: BasicMIDI, options: SynthOptions): SynthRes
   const total = Math.max(1, Math.round(seconds * sampleRate));
 
   const schedule = channelMessages(midi, sampleRate, total);
-  if (!schedule.some(({ message }) => (message[0] as number) >> 4 === 0x9 && (message[2] as number) > 0)) {
+  const melodic = (m: number[]) =>
+    (m[0] as number) >> 4 === 0x9 && ((m[0] as number) & 0x0f) !== DRUM_CHANNEL;
+  if (!schedule.some(({ message }) => melodic(message) && (message[2] as number) > 0)) {
     throw new AudioPreviewError(
       "no-notes",
-      "MIDI file has no notes to play (drum-channel notes are not rendered)",
+      "MIDI file has no notes to play (a drum part alone is not a tune)",
     );
   }
 
@@ -130,7 +132,7 @@ function quietly<T>(make: () => T): T {
   }
 }
 
-/** Channel voice messages (not the drum channel: the bank has no kit) in play order, before `total`. */
+/** Channel voice messages (the drum channel plays the SoundFont's standard kit) in play order, before `total`. */
 function channelMessages(midi: BasicMIDI, sampleRate: number, total: number): ScheduledMessage[] {
   const out: ScheduledMessage[] = [];
   for (const { tr, ev } of midi.timeline) {
@@ -138,7 +140,7 @@ function channelMessages(midi: BasicMIDI, sampleRate: number, total: number): Sc
     if (!event) continue;
     const status = event.statusByte;
     // Meta events carry their type (< 0x80) as statusByte; 0xF0.. are system messages.
-    if (status < 0x80 || status >= 0xf0 || (status & 0x0f) === DRUM_CHANNEL) continue;
+    if (status < 0x80 || status >= 0xf0) continue;
     const at = Math.round(midi.midiTicksToSeconds(event.ticks) * sampleRate);
     if (at >= total) break;
     out.push({ at, message: [status, ...event.data] });
