@@ -3,8 +3,14 @@ import type { Tune } from "../music/tune.js";
 import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
 import type { Renderings, RenderOptions } from "./renderings.js";
 import type { ComposeRequest } from "./request.js";
-import { ComposeBusyError, ComposeClosedError, ComposeFailedError, type ModelSource } from "./service.js";
-import type { SerializedError, WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
+import {
+  ComposeBusyError,
+  ComposeClosedError,
+  ComposeFailedError,
+  type ModelSource,
+  type SerializedError,
+} from "./service.js";
+import type { WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
 
 /**
  * Compositions run on worker threads so the bot's event loop never waits for the model:

@@ -1,11 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { TfBackend } from "../config.js";
-import { MusicError } from "../music/errors.js";
 import type { Tune } from "../music/tune.js";
 import { type ComposeOptions, type Composer, loadComposer } from "./composer.js";
 import { type Renderings, type RenderOptions, renderTune } from "./renderings.js";
-import { type ComposeRequest, RequestError } from "./request.js";
-import type { ModelSource } from "./service.js";
+import type { ComposeRequest } from "./request.js";
+import { describeFailure, type ModelSource, type SerializedError } from "./service.js";
 
 /**
  * One composition worker thread: loads the model once, then composes one request at a
@@ -33,13 +32,6 @@ export type WorkerMessage =
   | { readonly type: "reload-failed"; readonly message: string }
   | { readonly type: "result"; readonly id: number; readonly result: unknown }
   | { readonly type: "error"; readonly id: number; readonly error: SerializedError };
-
-export interface SerializedError {
-  readonly message: string;
-  readonly code?: string;
-  /** The user's request or upload was at fault (the message says what to change). */
-  readonly userFacing: boolean;
-}
 
 const port = parentPort;
 if (!port) throw new Error("compose/worker.ts runs as a worker thread");
@@ -87,7 +79,7 @@ port.on("message", async (message: WorkerRequest) => {
       post(message.id, { ...composed, renderings: transferable(composed.renderings) });
     }
   } catch (e) {
-    port.postMessage({ type: "error", id: message.id, error: serializeError(e) } satisfies WorkerMessage);
+    port.postMessage({ type: "error", id: message.id, error: describeFailure(e) } satisfies WorkerMessage);
   }
 });
 
@@ -115,10 +107,4 @@ function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? bytes
     : new Uint8Array(bytes);
-}
-
-function serializeError(e: unknown): SerializedError {
-  if (e instanceof MusicError) return { message: e.message, code: e.code, userFacing: true };
-  if (e instanceof RequestError) return { message: e.message, code: "bad-request", userFacing: true };
-  return { message: e instanceof Error ? (e.stack ?? e.message) : String(e), userFacing: false };
 }
