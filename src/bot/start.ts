@@ -164,13 +164,8 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     const queue = jobs;
     live.jobs = jobs;
     if (ownsJobs) cleanup.push(() => queue.close());
-    // A run queued or running when the bot last stopped will never finish: say so in its record.
-    // With Redis a queued run waits for a worker, and only one whose job is gone is lost.
-    for (const run of store.failStaleRuns({ queued: !(jobs instanceof RedisJobQueue) }))
-      log.warn({ run: run.id }, "a retraining run from before the restart was marked failed");
-    if (jobs instanceof RedisJobQueue)
-      for (const id of await jobs.failLostRuns(store))
-        log.warn({ run: id }, "a queued retraining run whose job was lost was marked failed");
+    // A run that will never finish (its process died with the last bot): say so in its record.
+    for (const run of await jobs.failInterruptedRuns(store)) log.warn({ run: run.id }, run.reason);
     const follower = followActiveModel(versions, jobs, {
       pollMs: cfg.modelPollSeconds * 1000,
       log: (level, fields, message) => log[level](fields, message),

@@ -24,7 +24,15 @@ import {
   RETRAIN_QUEUE,
   type RetrainJobData,
 } from "./protocol.js";
-import type { JobQueue, Queued, QueueHealth, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
+import type {
+  InterruptedRun,
+  JobQueue,
+  Queued,
+  QueueHealth,
+  RetrainRun,
+  RetrainStart,
+  SubmitOptions,
+} from "./queue.js";
 import {
   bullConnection,
   CONNECT_TIMEOUT_MS,
@@ -249,19 +257,22 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /**
-   * Runs at bot start: a run the store says is queued but whose job is not in Redis will
-   * never start (Redis was emptied, or the bot died between the two). Marks those failed.
+   * A running run whose worker died is failed; a queued run waits for a worker, unless the
+   * store says it is queued but its job is not in Redis (Redis was emptied, or the bot died
+   * between the two): that one will never start.
    */
-  async failLostRuns(store: Store): Promise<number[]> {
-    const lost: number[] = [];
+  async failInterruptedRuns(store: Store): Promise<InterruptedRun[]> {
+    const failed: InterruptedRun[] = store
+      .failStaleRuns({ queued: false })
+      .map((run) => ({ id: run.id, reason: "a retraining run from before the restart was marked failed" }));
     for (const run of store.latestRuns(50)) {
       if (run.status !== "queued") continue;
       const job = await this.retrain.getJob(`retrain-${run.id}`);
       if (job) continue;
       recordFailure(store, run.id, "its job is not in the queue (lost while the bot was down)");
-      lost.push(run.id);
+      failed.push({ id: run.id, reason: "a queued retraining run whose job was lost was marked failed" });
     }
-    return lost;
+    return failed;
   }
 
   async health(): Promise<QueueHealth> {

@@ -5,7 +5,16 @@ import type { ComposeRequest } from "../compose/request.js";
 import type { ModelSource } from "../compose/service.js";
 import type { Tune } from "../music/tune.js";
 import { startRetrainProcess } from "../retrain/process.js";
-import type { JobQueue, Queued, QueueHealth, RetrainRun, RetrainStart, SubmitOptions } from "./queue.js";
+import type { Store } from "../store/store.js";
+import type {
+  InterruptedRun,
+  JobQueue,
+  Queued,
+  QueueHealth,
+  RetrainRun,
+  RetrainStart,
+  SubmitOptions,
+} from "./queue.js";
 
 /**
  * The embedded default: the bot's own compose pool (worker threads) and a retraining child
@@ -31,6 +40,13 @@ export class LocalJobQueue implements JobQueue {
 
   get waiting(): number {
     return this.pool.waiting;
+  }
+
+  /** This process starts every run: any run not finished when the last bot stopped never will. */
+  async failInterruptedRuns(store: Store): Promise<InterruptedRun[]> {
+    return store
+      .failStaleRuns({ queued: true })
+      .map((run) => ({ id: run.id, reason: "a retraining run from before the restart was marked failed" }));
   }
 
   async health(): Promise<QueueHealth> {

@@ -5,6 +5,7 @@ import type { ModelSource } from "../compose/service.js";
 import type { Tune } from "../music/tune.js";
 import type { RetrainProcessOptions } from "../retrain/process.js";
 import type { RetrainSummary } from "../retrain/protocol.js";
+import type { Store } from "../store/store.js";
 
 /**
  * Where the bot's work runs. Two implementations of one seam:
@@ -38,6 +39,16 @@ export interface JobQueue {
   close(): Promise<void>;
   /** For /readyz: undefined when the model is loaded and the queue reachable, else why not. */
   health(): Promise<QueueHealth>;
+  /**
+   * At the bot's start: marks failed the retraining runs that will never finish (their
+   * process died with the last bot, or their job was lost), each with why.
+   */
+  failInterruptedRuns(store: Store): Promise<InterruptedRun[]>;
+}
+
+export interface InterruptedRun {
+  readonly id: number;
+  readonly reason: string;
 }
 
 export interface QueueHealth {
