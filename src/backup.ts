@@ -37,7 +37,9 @@ export async function backupDataDir(
   } finally {
     db.close();
   }
-  const copy = new BetterSqlite3(target, { readonly: true });
+  // One self-contained file (no -wal or -shm beside it), checked.
+  const copy = new BetterSqlite3(target);
+  copy.pragma("journal_mode = DELETE");
   const integrity = String(copy.pragma("integrity_check", { simple: true }));
   copy.close();
 

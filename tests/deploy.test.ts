@@ -107,6 +107,7 @@ describe("npm run backup", () => {
     expect(result.integrity).toBe("ok");
     expect(result.dir).toBe(path.join(out, "tunesmith-2026-12-05T20-00-00-000Z"));
     expect(result.versions).toEqual(["v1-20260101000000"]);
+    expect(readdirSync(result.dir).sort()).toEqual(["models", "tunesmith.db"]);
     expect(JSON.parse(readFileSync(path.join(result.dir, "models", "active.json"), "utf8")).id).toBe(
       "v1-20260101000000",
     );
