@@ -6,7 +6,7 @@
  *
  * - the audio preview before and after the SoundFont (bench/preview.ts),
  *
- *   npm run bench -- compose [--runs=20] [--model=models/folk-2x256] [--preview-only]
+ *   npm run bench -- compose [--runs=20] [--model=models/folk-styles-2x256] [--preview-only]
  */
 
 import { loadComposer } from "../src/compose/composer.js";

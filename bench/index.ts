@@ -2,7 +2,7 @@
  * Benchmarks, each printing the numbers and ratios it measured in the same run.
  *
  *   npm run bench -- train [--seconds=25]
- *   npm run bench -- model [--model=models/folk-2x256]
+ *   npm run bench -- model [--model=models/folk-styles-2x256]
  *   npm run bench -- retrain [--steps=300] [--corpus=../shared/corpus]
  *   npm run bench -- compose [--runs=20]
  *   npm run bench -- sizes [--steps=400] [--sizes=1x256,2x256,1x512,2x384]

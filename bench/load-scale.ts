@@ -137,7 +137,7 @@ async function redisRound(url: string, workers: number, round: number): Promise<
 const server: RedisServer | undefined = values["redis-url"] ? undefined : await startRedis();
 const url = values["redis-url"] ?? (server as RedisServer).url;
 console.log(
-  `${requests} requests at once (${bars}-bar reels, best of 8, MIDI + audio + score), folk-2x256 on wasm; ` +
+  `${requests} requests at once (${bars}-bar reels, best of 8, MIDI + audio + score), folk-styles-2x256 on wasm; ` +
     `Redis ${server ? (server.version.split(" ")[2] ?? "") : "given"}`,
 );
 const rounds: Round[] = [];

@@ -2,7 +2,7 @@
  * Loading the shipped model in a fresh process, on wasm and on cpu: load time, tensor
  * memory and the process's resident memory before and after.
  *
- *   npm run bench -- model [--model=models/folk-2x256]
+ *   npm run bench -- model [--model=models/folk-styles-2x256]
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

@@ -2,7 +2,7 @@
  * How good is a model on tunes it never saw, against two count baselines trained on the
  * spot on the same collection's training split?
  *
- *   npm run evaluate -- --model models/folk-2x256 --corpus ../shared/corpus [--json]
+ *   npm run evaluate -- --model models/folk-styles-2x256 --corpus ../shared/corpus [--json]
  *
  * --all scores every tune of --corpus, the baselines trained on CORPUS_DIR's training
  * split (the model's own corpus): for outside collections, figures from all their tunes.

@@ -3,7 +3,7 @@
  * model.json + weights.bin (a standard tfjs LayersModel), vocab.json, card.json,
  * metrics.json and loss-curve.png. Ctrl-C saves a checkpoint; --resume continues it.
  *
- *   npm run train -- --corpus ../shared/corpus --out models/folk-2x256 \
+ *   npm run train -- --corpus ../shared/corpus --out models/folk-styles-2x256 \
  *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
  *     [--lr 0.002] [--seed 1] [--resume] [--init models/<parent>]
  *
@@ -20,7 +20,7 @@ import { startProgressBar } from "./progress.js";
 const { values } = parseArgs({
   options: {
     corpus: { type: "string", default: "../shared/corpus" },
-    out: { type: "string", default: "models/folk-2x256" },
+    out: { type: "string", default: "models/folk-styles-2x256" },
     layers: { type: "string", default: "2" },
     units: { type: "string", default: "256" },
     dropout: { type: "string", default: "0.3" },

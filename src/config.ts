@@ -208,7 +208,7 @@ const FIELDS = {
   discordGuildId: { env: "DISCORD_GUILD_ID", parse: snowflake, fallback: undefined },
   discordApiUrl: { env: "DISCORD_API_URL", parse: httpUrl, fallback: undefined },
   dataDir: { env: "DATA_DIR", parse: dir, fallback: "./data" },
-  modelDir: { env: "MODEL_DIR", parse: dir, fallback: "models/folk-2x256" },
+  modelDir: { env: "MODEL_DIR", parse: dir, fallback: "models/folk-styles-2x256" },
   logLevel: { env: "LOG_LEVEL", parse: oneOf(LOG_LEVELS), fallback: "info" },
   nodeEnv: { env: "NODE_ENV", parse: oneOf(NODE_ENVS), fallback: "development" },
   tfBackend: { env: "TF_BACKEND", parse: oneOf(TF_BACKENDS), fallback: "auto" },

@@ -22,7 +22,7 @@ describe("loadConfig", () => {
       discordGuildId: undefined,
       discordApiUrl: undefined,
       dataDir: path.resolve("data"),
-      modelDir: path.resolve("models/folk-2x256"),
+      modelDir: path.resolve("models/folk-styles-2x256"),
       logLevel: "info",
       nodeEnv: "development",
       tfBackend: "auto",

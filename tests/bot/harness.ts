@@ -24,7 +24,7 @@ import {
   type UserSpec,
 } from "../discord/emulator.js";
 
-export const MODEL_DIR = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
+export const MODEL_DIR = fileURLToPath(new URL("../../models/folk-styles-2x256", import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export type LogLine = Record<string, unknown> & { level: number; msg: string };

@@ -26,7 +26,7 @@ import { tuneToMidi } from "../../src/music/midi-write.js";
 import { eq, rat } from "../../src/music/rational.js";
 import { meterLength, type Tune } from "../../src/music/tune.js";
 
-const shipped = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
+const shipped = fileURLToPath(new URL("../../models/folk-styles-2x256", import.meta.url));
 const fixtures = parseAbcFile(
   readFileSync(new URL("../fixtures/tunes.abc", import.meta.url), "utf8"),
 ).flatMap((p) => (p.result.ok ? [p.result.tune] : []));
@@ -39,7 +39,7 @@ beforeAll(async () => {
   const loaded = await loadModelDir(shipped);
   stepper = createStepper(loaded.weights);
   model = {
-    name: "folk-2x256",
+    name: "folk-styles-2x256",
     vocabulary: loaded.vocabulary,
     table: buildTokenTable(loaded.vocabulary),
     stepper,
@@ -181,6 +181,13 @@ describe("composing in a form", () => {
     expect(form.partBars).toEqual([8, 8, 8]);
     expect(form.partRepeats).toEqual([true, true, true]);
     expect(form.barRepeatShare).toBeGreaterThan(0.1);
+  });
+
+  it("conditions on the style's tune type where the model knows it, and writes it as R:", () => {
+    expect(compose({ style: "hornpipe" }).tune.rhythm).toBe("hornpipe");
+    expect(compose({ style: "polka" }).tune.rhythm).toBe("polka");
+    // The corpus has no marches: composed from the meter alone.
+    expect(compose({ style: "march" }).tune.rhythm).toBeUndefined();
   });
 
   it("uses the style's usual form and length when none is asked for", () => {

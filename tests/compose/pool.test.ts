@@ -5,7 +5,7 @@ import { validateRequest } from "../../src/compose/request.js";
 import { ComposeClosedError, ComposeFailedError } from "../../src/compose/service.js";
 import { parseAbc } from "../../src/music/abc-read.js";
 
-const modelDir = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
+const modelDir = fileURLToPath(new URL("../../models/folk-styles-2x256", import.meta.url));
 const quick = { audio: false, score: false } as const;
 
 let pool: ComposePool;

@@ -83,7 +83,7 @@ describe.skipIf(noRedis)("the Redis job queue", () => {
 
   it("tells waiting jobs their place (no worker yet), and the bot's model before any worker reports", async () => {
     expect(queue.kind).toBe("redis");
-    expect(queue.model).toMatchObject({ name: "folk-2x256", version: VERSION_ZERO });
+    expect(queue.model).toMatchObject({ name: "folk-styles-2x256", version: VERSION_ZERO });
     const jobs = [11, 12, 13].map((seedValue) =>
       queue.submit(validateRequest({ bars: 4, candidates: 2, seedValue }), {
         ...quick,

@@ -7,7 +7,7 @@ import { evaluateTunes } from "../../src/model/trainer.js";
 import { parseAbc } from "../../src/music/abc-read.js";
 import { tuneToTokens } from "../../src/music/tokens.js";
 
-const shipped = fileURLToPath(new URL("../../models/folk-2x256", import.meta.url));
+const shipped = fileURLToPath(new URL("../../models/folk-styles-2x256", import.meta.url));
 
 describe("the shipped model", () => {
   it("loads with its vocabulary and card, and finds a simple jig far likelier than chance", async () => {
@@ -26,6 +26,9 @@ describe("the shipped model", () => {
       const ids = model.vocabulary.encode(tuneToTokens(jig));
       const { nll, tokens } = await evaluateTunes(model.weights, [ids]);
       expect(nll / tokens).toBeLessThan(Math.log(model.vocabulary.size) / 2);
+      // Conditioned on tune types: every type the styles offer has its token.
+      for (const type of ["reel", "jig", "slip-jig", "slide", "hornpipe", "polka", "air"])
+        expect(model.vocabulary.id(`R:${type}`)).toBeDefined();
     } finally {
       disposeWeights(model.weights);
     }
