@@ -1,3 +1,4 @@
+import { Rng } from "../model/rng.js";
 import { closedPartBars } from "../music/form.js";
 import { type Key, KeyParseError, parseKey } from "../music/key.js";
 import type { Tune } from "../music/tune.js";
@@ -9,7 +10,7 @@ import {
   type InstrumentName,
 } from "../render/instruments.js";
 import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form.js";
-import { STYLE_NAMES, STYLES, type StyleName } from "./styles.js";
+import { STYLE_NAMES, STYLES, type Style, type StyleName } from "./styles.js";
 
 /**
  * What a user may ask for, as it arrives from a slash command or the command line
@@ -148,14 +149,34 @@ export function validateRequest(
       : number("seedValue", input.seedValue, { min: 0, max: 2 ** 32 - 1 }, 0, true);
   const maxBars = Math.min(limits.maxBars, LIMITS.bars.max);
   const explicitForm = input.form !== undefined && input.form.trim() !== "";
-  let form = parseForm(STYLES[style].form);
+  const { min, max } = FORM_LIMITS.partBars;
+  const fitsIn = (f: FormSpec, total: number) => {
+    const n = total / f.sections.length;
+    return Number.isInteger(n) && n >= min && n <= max;
+  };
+  const asked = input.bars === undefined || input.bars === "" ? undefined : Number(input.bars);
+  let form: FormSpec;
   if (explicitForm) {
     try {
       form = parseForm(input.form as string);
     } catch (e) {
       if (!(e instanceof FormError)) throw e;
       problems.push(e.message);
+      form = parseForm("A");
     }
+  } else {
+    // One of the forms tunes of the style really have, in their proportions (the same for
+    // the same seed value), among those the bars asked for split into.
+    // Parts no shorter than half the style's usual length: 8 bars of a jig are AABB or AB, not
+    // four parts of two bars.
+    const { forms, partBars: usual } = STYLES[style] as Style;
+    const longEnough = (f: FormSpec, total: number) => total / f.sections.length >= usual / 2;
+    const usable = forms
+      .map(([name, tunes]) => [parseForm(name), tunes] as const)
+      .filter(([f]) =>
+        asked !== undefined ? fitsIn(f, asked) && longEnough(f, asked) : f.sections.length * usual <= maxBars,
+      );
+    form = drawForm(usable, Rng.derive(seedValue, 0xf0f)) ?? parseForm("A");
   }
   const sections = form.sections.length;
   // A seed that is whole parts is continued by one more part of the same length.
@@ -172,8 +193,7 @@ export function validateRequest(
     true,
   );
   let partBars = bars / sections;
-  const { min, max } = FORM_LIMITS.partBars;
-  if (!Number.isInteger(partBars) || partBars < min || partBars > max) {
+  if (!fitsIn(form, bars)) {
     if (explicitForm) {
       const fits = [];
       for (let n = min; n <= max && n * sections <= maxBars; n++)
@@ -221,6 +241,14 @@ function onOff(
   if (["off", "no", "false"].includes(v)) return false;
   problems.push(`${name} must be on or off (got "${value}")`);
   return fallback;
+}
+
+/** A form drawn in proportion to how many tunes have it. */
+function drawForm(forms: readonly (readonly [FormSpec, number])[], rng: Rng): FormSpec | undefined {
+  const total = forms.reduce((n, [, tunes]) => n + tunes, 0);
+  let r = rng.next() * total;
+  for (const [form, tunes] of forms) if ((r -= tunes) < 0) return form;
+  return forms.at(-1)?.[0];
 }
 
 function parseRequestKey(text: string | undefined, problems: string[]): Key {

@@ -15,8 +15,12 @@ export interface Style {
   readonly description: string;
   /** The type token the model is conditioned on; absent where the corpus has too few tunes. */
   readonly rhythm?: TuneType;
-  /** The form most tunes of the style have in the corpus, and bars per part. */
-  readonly form: string;
+  /**
+   * The forms tunes of the type have in the corpus's training split (parts of `partBars`
+   * bars, counted by `npm run evaluate`'s form analysis), with how many tunes have each: a
+   * request that names no form gets one of them in these proportions.
+   */
+  readonly forms: readonly (readonly [form: string, tunes: number])[];
   readonly partBars: number;
 }
 
@@ -26,24 +30,47 @@ export const STYLES = {
     meter: { num: 2, den: 2 },
     bpm: 100,
     description: "2/2, brisk",
-    form: "AABB",
+    forms: [
+      ["AB", 207],
+      ["AABB", 169],
+      ["ABC", 14],
+    ],
     partBars: 8,
   },
-  jig: { rhythm: "jig", meter: { num: 6, den: 8 }, bpm: 112, description: "6/8", form: "AABB", partBars: 8 },
+  jig: {
+    rhythm: "jig",
+    meter: { num: 6, den: 8 },
+    bpm: 112,
+    description: "6/8",
+    forms: [
+      ["AABB", 363],
+      ["AABBCC", 46],
+      ["AABBCCDD", 18],
+      ["AB", 8],
+    ],
+    partBars: 8,
+  },
   "slip jig": {
     rhythm: "slip jig",
     meter: { num: 9, den: 8 },
     bpm: 116,
     description: "9/8",
-    form: "AABB",
-    partBars: 8,
+    forms: [
+      ["AABB", 26],
+      ["AABBCC", 4],
+    ],
+    partBars: 4,
   },
   slide: {
     rhythm: "slide",
     meter: { num: 6, den: 8 },
     bpm: 126,
     description: "6/8, lilting",
-    form: "AABB",
+    forms: [
+      ["AABB", 20],
+      ["AABBCC", 2],
+      ["AABBCCDD", 2],
+    ],
     partBars: 8,
   },
   hornpipe: {
@@ -51,7 +78,12 @@ export const STYLES = {
     meter: { num: 2, den: 2 },
     bpm: 76,
     description: "2/2 as most hornpipes of the corpus, steadier than a reel",
-    form: "AABB",
+    forms: [
+      ["AABB", 267],
+      ["AABBCC", 16],
+      ["AB", 7],
+      ["AABBCCDD", 6],
+    ],
     partBars: 8,
   },
   polka: {
@@ -59,18 +91,34 @@ export const STYLES = {
     meter: { num: 2, den: 4 },
     bpm: 140,
     description: "2/4, bouncy",
-    form: "AABB",
+    forms: [
+      ["AABB", 31],
+      ["AABBCC", 2],
+      ["AB", 1],
+    ],
     partBars: 8,
   },
-  march: { meter: { num: 2, den: 4 }, bpm: 108, description: "2/4", form: "AABB", partBars: 8 },
-  waltz: { meter: { num: 3, den: 4 }, bpm: 132, description: "3/4", form: "AABB", partBars: 8 },
-  mazurka: { meter: { num: 3, den: 4 }, bpm: 120, description: "3/4", form: "AABB", partBars: 8 },
+  march: { meter: { num: 2, den: 4 }, bpm: 108, description: "2/4", forms: [["AABB", 1]], partBars: 8 },
+  waltz: {
+    meter: { num: 3, den: 4 },
+    bpm: 132,
+    description: "3/4",
+    forms: [
+      ["AABB", 4],
+      ["AB", 1],
+    ],
+    partBars: 16,
+  },
+  mazurka: { meter: { num: 3, den: 4 }, bpm: 120, description: "3/4", forms: [["AABB", 1]], partBars: 8 },
   air: {
     rhythm: "air",
     meter: { num: 3, den: 4 },
     bpm: 66,
     description: "3/4, slow",
-    form: "AB",
+    forms: [
+      ["AB", 233],
+      ["AABB", 13],
+    ],
     partBars: 8,
   },
 } as const satisfies Record<string, Style>;

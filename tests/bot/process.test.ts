@@ -74,7 +74,11 @@ describe("npm start", () => {
       const logged = (msg: string) =>
         bot.stdout.map((l) => JSON.parse(l) as { msg: string }).find((l) => l.msg === msg);
       await expect.poll(() => logged("connected to Discord"), { timeout: 30_000 }).toBeDefined();
-      expect(logged("composer ready")).toMatchObject({ model: "folk-styles-2x256", backend: "wasm", workers: 1 });
+      expect(logged("composer ready")).toMatchObject({
+        model: "folk-styles-2x256",
+        backend: "wasm",
+        workers: 1,
+      });
       await registerCommands(emulator, await loadCommands());
 
       const run = emulator.slash("compose", { options: { bars: 8 } });

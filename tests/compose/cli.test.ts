@@ -50,7 +50,11 @@ describe("npm run compose", () => {
     }[];
     expect(summaries).toHaveLength(2);
     for (const s of summaries) {
-      expect(s).toMatchObject({ meter: "6/8", key: "G", model: { name: "folk-styles-2x256", backend: "wasm" } });
+      expect(s).toMatchObject({
+        meter: "6/8",
+        key: "G",
+        model: { name: "folk-styles-2x256", backend: "wasm" },
+      });
       expect(Object.keys(s.files).sort()).toEqual(["abc", "mid", "ogg", "png"]);
       expect(parseAbc(readFileSync(s.files.abc as string, "utf8")).title).toBe("Seed");
       expect(readNotesIndependently(readFileSync(s.files.mid as string)).notes.length).toBeGreaterThan(6);

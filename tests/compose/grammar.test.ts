@@ -11,7 +11,9 @@ import { tuneToAbc } from "../../src/music/abc-write.js";
 import { BOS, EOS, tokensToTune } from "../../src/music/tokens.js";
 import { Vocabulary } from "../../src/music/vocabulary.js";
 
-const vocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync("models/folk-styles-2x256/vocab.json", "utf8")));
+const vocabulary = Vocabulary.fromJSON(
+  JSON.parse(readFileSync("models/folk-styles-2x256/vocab.json", "utf8")),
+);
 const table = buildTokenTable(vocabulary);
 const METERS = vocabulary.tokens.filter((t) => t.startsWith("M:"));
 

@@ -20,14 +20,38 @@ describe("compose requests", () => {
       temperature: 1,
       style: "reel",
       key: { tonic: { step: 1, alter: 0 }, mode: "major" },
-      bars: 16,
+      partBars: 8,
       instrument: "fiddle",
       tempo: 100,
       topP: 1,
       candidates: LIMITS.candidates.default,
       seedValue: 2 ** 31,
-      maxTokens: 16 * DEFAULT_REQUEST_LIMITS.tokensPerBar,
     });
+    // 8 bars a part, as many parts as the form drawn for this seed value has.
+    expect(r.bars).toBe(8 * r.form.sections.length);
+    expect(r.maxTokens).toBe(r.bars * DEFAULT_REQUEST_LIMITS.tokensPerBar);
+  });
+
+  it("draws the form from those tunes of the style have, in their proportions, fitting the bars asked for", () => {
+    const count = (input: object) => {
+      const seen: Record<string, number> = {};
+      for (let seedValue = 0; seedValue < 2000; seedValue++) {
+        const name = validateRequest({ ...input, seedValue }).form.name;
+        seen[name] = (seen[name] ?? 0) + 1;
+      }
+      return seen;
+    };
+    // Reels: AB 207, AABB 169, ABC 14 tunes in the corpus.
+    const reels = count({ style: "reel" });
+    expect(Object.keys(reels).sort()).toEqual(["AABB", "AB", "ABC"]);
+    expect((reels.AB as number) / 2000).toBeCloseTo(207 / 390, 1);
+    expect((reels.ABC as number) / 2000).toBeCloseTo(14 / 390, 1);
+    // 16 bars cannot be three equal parts: only AB and AABB remain.
+    expect(Object.keys(count({ style: "reel", bars: 16 })).sort()).toEqual(["AABB", "AB"]);
+    // The same seed value gives the same form (Another one keeps it explicitly anyway).
+    expect(validateRequest({ seedValue: 7 }).form).toEqual(validateRequest({ seedValue: 7 }).form);
+    // Slip jigs have parts of 4 bars.
+    expect(validateRequest({ style: "slip jig", seedValue: 1 }).partBars).toBe(4);
   });
 
   it("applies the operator's limits: fewer bars allowed, and a token budget per bar asked for", () => {
