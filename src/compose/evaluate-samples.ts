@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { isValidationName } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { parseAbc } from "../music/abc-read.js";
@@ -201,10 +202,7 @@ function parseOrUndefined(abc: string): Tune | undefined {
   }
 }
 
+/** Same music and meter; field order in the objects does not matter (a chord written before or after a tie). */
 function sameTune(a: Tune | undefined, b: Tune): boolean {
-  return (
-    a !== undefined &&
-    JSON.stringify(a.elements) === JSON.stringify(b.elements) &&
-    sameMeter(a.meter, b.meter)
-  );
+  return a !== undefined && isDeepStrictEqual(a.elements, b.elements) && sameMeter(a.meter, b.meter);
 }
