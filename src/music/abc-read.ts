@@ -201,6 +201,8 @@ class TuneParser {
   /** Pending second half of a broken rhythm (`>`/`<`). */
   private brokenNext?: Rational;
   private noteCount = 0;
+  /** A note or rest has been read (a meter line before that is the tune's own meter). */
+  private sounded = false;
   private barCount = 0;
   private pos = 0;
   private inBody = false;
@@ -367,9 +369,8 @@ class TuneParser {
     }
     if (this.meter && this.meter.num === meter.num && this.meter.den === meter.den) return;
     this.meter = meter;
-    const sounded = this.elements.some((e) => e.kind === "note" || e.kind === "rest");
     // Before any music the tune simply starts in this meter.
-    if (!sounded) this.header.meter = meter;
+    if (!this.sounded) this.header.meter = meter;
     else this.append({ kind: "meter", meter }, at);
   }
 
@@ -697,6 +698,7 @@ class TuneParser {
     if (el.kind === "bar" && ++this.barCount > this.options.maxBars) {
       this.fail("too-large", `more than ${this.options.maxBars} bars`, at);
     }
+    if (el.kind === "note" || el.kind === "rest") this.sounded = true;
     this.elements.push(el);
   }
 

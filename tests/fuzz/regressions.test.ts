@@ -115,6 +115,16 @@ describe("reader bugs found by fuzzing", () => {
     );
   });
 
+  it("reads and checks thousands of meter changes and ignored symbols in linear time", () => {
+    const changes = (n: number) => abc("[M:3/4]C6|[M:2/4]C4|".repeat(n));
+    const tune = withinBound(() => parseAbc(changes(2_400)));
+    expect(tune.elements.filter((e) => e.kind === "meter")).toHaveLength(4_799);
+    expect(withinBound(() => checkBars(tune)).ok).toBe(true);
+    // Every consumer, the MIDI writer included (whose own encoder is slow on thousands of events).
+    expect(withinBound(() => tuneProblem(parseAbc(changes(200))))).toBeUndefined();
+    expect(withinBound(() => abcCode(abc("#k;".repeat(300_000))))).toBe("no-notes");
+  });
+
   it("writes a double flat moved to a sharp key as a note the tokens and ABC can hold", () => {
     // E double flat in F# major, moved to C for the tokens, needed a triple flat.
     const tune = parseAbc(abc("__E2 ^^F2|]", "M:4/4\nL:1/8\nK:F#"));
