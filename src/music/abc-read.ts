@@ -232,6 +232,7 @@ class TuneParser {
     }
     if (!this.header.key) this.fail("missing-key", "no K: (key) field; every ABC tune needs one", 0);
     if (this.tuplet) this.fail("bad-tuplet", "the tune ends inside a tuplet", this.text.length);
+    if (this.brokenNext) this.ignore("a broken rhythm (>) with no note after it");
     if (this.noteCount === 0) this.fail("no-notes", "the tune has no notes", this.text.length);
     let total = ZERO;
     for (const e of this.elements) if (e.kind === "note" || e.kind === "rest") total = add(total, e.duration);
@@ -531,7 +532,7 @@ class TuneParser {
     const long = rat(2 ** (n + 1) - 1, 2 ** n);
     this.elements[lastIndex] = {
       ...last,
-      duration: this.onGrid(mul(last.duration, c === ">" ? long : short), at),
+      duration: this.notTooLong(this.onGrid(mul(last.duration, c === ">" ? long : short), at), at),
     };
     this.brokenNext = c === ">" ? short : long;
   }
@@ -600,10 +601,10 @@ class TuneParser {
     return { kind: "note", pitch: top.pitch, duration: this.notTooLong(mul(first.duration, scale), at) };
   }
 
-  /** A chord's length multiplies its notes' lengths: the product is held to the same limit. */
+  /** A chord's or a dotted (`>`) note's length multiplies a note's: the product is held to the same limit. */
   private notTooLong(length: Rational, at: number): Rational {
     if (cmp(length, rat(this.options.maxNoteWholes)) > 0)
-      this.fail("bad-duration", `a chord longer than ${this.options.maxNoteWholes} whole notes`, at);
+      this.fail("bad-duration", `a note or chord longer than ${this.options.maxNoteWholes} whole notes`, at);
     return length;
   }
 

@@ -141,6 +141,9 @@ describe("reader bugs found by fuzzing", () => {
   it("holds a chord's length (its notes' times its own) to the longest note the writer can write back", () => {
     expect(abcCode(abc("[A8G]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
     expect(abcCode(abc("[z8]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
+    // So is a note lengthened by a broken rhythm, even with no note after it.
+    expect(abcCode(abc("C>3/|]", "M:5/4\nL:64/1\nK:C"))).toBe("bad-duration");
+    expect(abcCode(abc("C>D|]", "M:5/4\nL:16/1\nK:C"))).toBe("bad-duration");
     const longest = parseAbc(abc("[A8G]4|", "M:4/4\nL:1/2\nK:A"));
     expect(tuneProblem(longest)).toBeUndefined();
   });
