@@ -14,6 +14,7 @@ import {
   type Rational,
   RationalOverflowError,
   rat,
+  sub,
   ZERO,
 } from "./rational.js";
 import {
@@ -751,9 +752,16 @@ class TuneParser {
     const count = m === "" ? 1 : Number(m);
     if (count < 1 || count > 64) this.fail("bad-duration", `unsupported multi-bar rest Z${m}`, at);
     const bar = meterLength(this.meter ?? { num: 4, den: 4 });
+    // A bar of a huge meter (61/2) is rested in pieces no longer than the longest note.
+    const longest = rat(this.options.maxNoteWholes);
     for (let i = 0; i < count; i++) {
       if (i > 0) this.append({ kind: "bar", bar: "|" }, at);
-      this.append({ kind: "rest", duration: bar }, at);
+      let left = bar;
+      while (cmp(left, longest) > 0) {
+        this.append({ kind: "rest", duration: longest }, at);
+        left = sub(left, longest);
+      }
+      this.append({ kind: "rest", duration: left }, at);
     }
   }
 

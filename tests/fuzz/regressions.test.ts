@@ -141,6 +141,9 @@ describe("reader bugs found by fuzzing", () => {
   it("holds a chord's length (its notes' times its own) to the longest note the writer can write back", () => {
     expect(abcCode(abc("[A8G]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
     expect(abcCode(abc("[z8]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
+    // A bar's rest (Z, X) in a huge meter is rested in pieces the writer can write back.
+    for (const rest of ["Z", "X", "Z2"])
+      expect(tuneProblem(parseAbc(abc(`C|${rest}|]`, "M:93/4\nL:1/4\nK:C")))).toBeUndefined();
     // So is a note lengthened by a broken rhythm, even with no note after it.
     expect(abcCode(abc("C>3/|]", "M:5/4\nL:64/1\nK:C"))).toBe("bad-duration");
     expect(abcCode(abc("C>D|]", "M:5/4\nL:16/1\nK:C"))).toBe("bad-duration");
