@@ -21,6 +21,12 @@ export const MAX_TRANSIT_MS = 3_000;
 /** Samples the estimate is made from: recent ones only, so a host clock that is corrected is followed. */
 const SAMPLES = 32;
 
+/**
+ * The host's time in ms since 1970, but steady: it does not jump when the wall clock is set
+ * (by NTP or by hand) while an interaction is in flight.
+ */
+export const steadyNow = (): number => performance.timeOrigin + performance.now();
+
 /** A skew below this is within the estimate's own error (a Date header counts whole seconds). */
 const NOTEWORTHY_SKEW_MS = 2_000;
 
@@ -32,7 +38,7 @@ export class DiscordClock {
 
   constructor(
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = steadyNow,
   ) {}
 
   /**

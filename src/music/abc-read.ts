@@ -15,6 +15,7 @@ import {
   type Rational,
   RationalOverflowError,
   rat,
+  sub,
   ZERO,
 } from "./rational.js";
 import {
@@ -221,6 +222,8 @@ class TuneParser {
   /** A chord symbol read, waiting for the note or rest it belongs to. */
   private pendingChord?: ChordSymbol;
   private noteCount = 0;
+  /** A note or rest has been read (a meter line before that is the tune's own meter). */
+  private sounded = false;
   private barCount = 0;
   private pos = 0;
   private inBody = false;
@@ -250,6 +253,7 @@ class TuneParser {
     }
     if (!this.header.key) this.fail("missing-key", "no K: (key) field; every ABC tune needs one", 0);
     if (this.tuplet) this.fail("bad-tuplet", "the tune ends inside a tuplet", this.text.length);
+    if (this.brokenNext) this.ignore("a broken rhythm (>) with no note after it");
     if (this.noteCount === 0) this.fail("no-notes", "the tune has no notes", this.text.length);
     let total = ZERO;
     for (const e of this.elements) if (e.kind === "note" || e.kind === "rest") total = add(total, e.duration);
@@ -391,9 +395,8 @@ class TuneParser {
     }
     if (this.meter && this.meter.num === meter.num && this.meter.den === meter.den) return;
     this.meter = meter;
-    const sounded = this.elements.some((e) => e.kind === "note" || e.kind === "rest");
     // Before any music the tune simply starts in this meter.
-    if (!sounded) this.header.meter = meter;
+    if (!this.sounded) this.header.meter = meter;
     else this.append({ kind: "meter", meter }, at);
   }
 
@@ -562,7 +565,7 @@ class TuneParser {
     const long = rat(2 ** (n + 1) - 1, 2 ** n);
     this.elements[lastIndex] = {
       ...last,
-      duration: this.onGrid(mul(last.duration, c === ">" ? long : short), at),
+      duration: this.notTooLong(this.onGrid(mul(last.duration, c === ">" ? long : short), at), at),
     };
     this.brokenNext = c === ">" ? short : long;
   }
@@ -631,10 +634,10 @@ class TuneParser {
     return { kind: "note", pitch: top.pitch, duration: this.notTooLong(mul(first.duration, scale), at) };
   }
 
-  /** A chord's length multiplies its notes' lengths: the product is held to the same limit. */
+  /** A chord's or a dotted (`>`) note's length multiplies a note's: the product is held to the same limit. */
   private notTooLong(length: Rational, at: number): Rational {
     if (cmp(length, rat(this.options.maxNoteWholes)) > 0)
-      this.fail("bad-duration", `a chord longer than ${this.options.maxNoteWholes} whole notes`, at);
+      this.fail("bad-duration", `a note or chord longer than ${this.options.maxNoteWholes} whole notes`, at);
     return length;
   }
 
@@ -731,6 +734,7 @@ class TuneParser {
     if (el.kind === "bar" && ++this.barCount > this.options.maxBars) {
       this.fail("too-large", `more than ${this.options.maxBars} bars`, at);
     }
+    if (el.kind === "note" || el.kind === "rest") this.sounded = true;
     this.elements.push(el);
     this.offsets.push(at);
   }
@@ -783,9 +787,16 @@ class TuneParser {
     const count = m === "" ? 1 : Number(m);
     if (count < 1 || count > 64) this.fail("bad-duration", `unsupported multi-bar rest Z${m}`, at);
     const bar = meterLength(this.meter ?? { num: 4, den: 4 });
+    // A bar of a huge meter (61/2) is rested in pieces no longer than the longest note.
+    const longest = rat(this.options.maxNoteWholes);
     for (let i = 0; i < count; i++) {
       if (i > 0) this.append({ kind: "bar", bar: "|" }, at);
-      this.append({ kind: "rest", duration: bar }, at);
+      let left = bar;
+      while (cmp(left, longest) > 0) {
+        this.append({ kind: "rest", duration: longest }, at);
+        left = sub(left, longest);
+      }
+      this.append({ kind: "rest", duration: left }, at);
     }
   }
 

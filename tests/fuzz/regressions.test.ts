@@ -115,6 +115,16 @@ describe("reader bugs found by fuzzing", () => {
     );
   });
 
+  it("reads and checks thousands of meter changes and ignored symbols in linear time", () => {
+    const changes = (n: number) => abc("[M:3/4]C6|[M:2/4]C4|".repeat(n));
+    const tune = withinBound(() => parseAbc(changes(2_400)));
+    expect(tune.elements.filter((e) => e.kind === "meter")).toHaveLength(4_799);
+    expect(withinBound(() => checkBars(tune)).ok).toBe(true);
+    // Every consumer, the MIDI writer included (whose own encoder is slow on thousands of events).
+    expect(withinBound(() => tuneProblem(parseAbc(changes(200))))).toBeUndefined();
+    expect(withinBound(() => abcCode(abc("#k;".repeat(300_000))))).toBe("no-notes");
+  });
+
   it("writes a double flat moved to a sharp key as a note the tokens and ABC can hold", () => {
     // E double flat in F# major, moved to C for the tokens, needed a triple flat.
     const tune = parseAbc(abc("__E2 ^^F2|]", "M:4/4\nL:1/8\nK:F#"));
@@ -131,6 +141,12 @@ describe("reader bugs found by fuzzing", () => {
   it("holds a chord's length (its notes' times its own) to the longest note the writer can write back", () => {
     expect(abcCode(abc("[A8G]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
     expect(abcCode(abc("[z8]8|", "M:9/8\nL:1/2\nK:A"))).toBe("bad-duration");
+    // A bar's rest (Z, X) in a huge meter is rested in pieces the writer can write back.
+    for (const rest of ["Z", "X", "Z2"])
+      expect(tuneProblem(parseAbc(abc(`C|${rest}|]`, "M:93/4\nL:1/4\nK:C")))).toBeUndefined();
+    // So is a note lengthened by a broken rhythm, even with no note after it.
+    expect(abcCode(abc("C>3/|]", "M:5/4\nL:64/1\nK:C"))).toBe("bad-duration");
+    expect(abcCode(abc("C>D|]", "M:5/4\nL:16/1\nK:C"))).toBe("bad-duration");
     const longest = parseAbc(abc("[A8G]4|", "M:4/4\nL:1/2\nK:A"));
     expect(tuneProblem(longest)).toBeUndefined();
   });

@@ -113,6 +113,7 @@ describe("decorations and symbols", () => {
     expect(music(r.tune).slice(6, 10)).toEqual(["79:3/16", "|", "81:1/16", "71:3/8"]);
     expect(music(r.tune).slice(-3)).toEqual(["|", "76:1", "|]"]);
     expect(r.ignored).toEqual(["empty chords []", "ties (-) not after a note"]);
+    expect(read("ABcd efg>|]").ignored).toEqual(["a broken rhythm (>) with no note after it"]);
   });
 });
 
