@@ -247,7 +247,10 @@ function onOff(
 function drawForm(forms: readonly (readonly [FormSpec, number])[], rng: Rng): FormSpec | undefined {
   const total = forms.reduce((n, [, tunes]) => n + tunes, 0);
   let r = rng.next() * total;
-  for (const [form, tunes] of forms) if ((r -= tunes) < 0) return form;
+  for (const [form, tunes] of forms) {
+    r -= tunes;
+    if (r < 0) return form;
+  }
   return forms.at(-1)?.[0];
 }
 
