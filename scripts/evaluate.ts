@@ -71,7 +71,8 @@ if (values.json) {
 } else {
   console.log(`Model ${report.model} on ${report.corpus} (${report.backend})`);
   console.log(
-    `  tunes: ${report.tunes.validation} evaluated (held out by name), ${report.tunes.train} for the baselines, ` +
+    `  tunes: ${report.tunes.validation} evaluated (${values.all ? "every tune" : "held out by name"}), ` +
+      `${report.tunes.train} for the baselines${values.all ? ` (the training split of ${config().corpusDir})` : ""}, ` +
       `${report.tunes.unrepresentable} skipped (symbols the model does not know)`,
   );
   console.log(`  ${"".padEnd(22)}${"nats/token".padStart(12)}${"bits/note".padStart(12)}`);
