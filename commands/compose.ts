@@ -1,26 +1,16 @@
 import {
   type AutocompleteInteraction,
-  type ButtonInteraction,
   type ChatInputCommandInteraction,
-  MessageFlags,
   SlashCommandBuilder,
 } from "discord.js";
-import { checkUpload, download, fetchTune, readTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
-import { checkCooldown, composeIntoReply, uploadLimits } from "../src/bot/compose-flow.js";
+import { TUNE_FILE_KINDS } from "../src/bot/attachments.js";
+import { composeFromCommand } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
-import {
-  COMPOSE_PREFIX,
-  decodeTuneButton,
-  stepTemperature,
-  type TuneSettings,
-} from "../src/bot/custom-id.js";
-import { UserFacingError } from "../src/bot/errors.js";
+import { COMPOSE_PREFIX } from "../src/bot/custom-id.js";
 import { keySuggestions } from "../src/bot/keys.js";
-import { submitForTraining } from "../src/bot/submit-flow.js";
-import { formatTemperature } from "../src/bot/tune-reply.js";
-import { type ComposeInput, LIMITS, validateRequest } from "../src/compose/request.js";
+import { pressTuneButton } from "../src/bot/tune-buttons.js";
+import { type ComposeInput, LIMITS } from "../src/compose/request.js";
 import { STYLE_NAMES, STYLES } from "../src/compose/styles.js";
-import type { Tune } from "../src/music/tune.js";
 import { ACCOMPANIMENT_NAMES, INSTRUMENT_NAMES } from "../src/render/instruments.js";
 
 /** /compose: a new tune from the model, with buttons to vary it. */
@@ -96,8 +86,6 @@ export const data = new SlashCommandBuilder()
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the tune; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
-  const user = interaction.user.id;
-  checkCooldown(bot, user);
   const o = interaction.options;
   const input: ComposeInput = {
     temperature: o.getNumber("temperature") ?? undefined,
@@ -111,37 +99,13 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     accompaniment: o.getString("accompaniment") ?? undefined,
     bodhran: o.getBoolean("bodhran") ?? undefined,
   };
-  // Everything checkable without a download is refused before the deferral, at once.
-  const settled = validateRequest(input, bot.settings.requestLimits);
-  const seedUpload = o.getAttachment("seed");
-  const limits = uploadLimits(bot, interaction);
-  if (seedUpload) checkUpload(seedUpload, limits.maxBytes);
-
-  await interaction.deferReply(o.getBoolean("private") ? { flags: MessageFlags.Ephemeral } : {});
-  bot.cooldowns.start(user);
-  try {
-    let request = settled;
-    let seedId: number | undefined;
-    let seedNotes: readonly string[] = [];
-    if (seedUpload) {
-      const { tune, bytes, notes } = await fetchTune(seedUpload, limits);
-      seedNotes = notes;
-      request = validateRequest(
-        { ...input, seedValue: settled.seedValue, seed: tune },
-        bot.settings.requestLimits,
-      );
-      seedId = bot.store.saveSeed({ userId: user, fileName: seedUpload.name, bytes });
-    }
-    await composeIntoReply(bot, {
-      interaction,
-      request,
-      seedNotes,
-      ...(seedId !== undefined ? { seedId } : {}),
-    });
-  } catch (error) {
-    bot.cooldowns.clear(user);
-    throw error;
-  }
+  await composeFromCommand(
+    bot,
+    interaction,
+    input,
+    o.getAttachment("seed"),
+    o.getBoolean("private") ?? false,
+  );
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
@@ -149,107 +113,6 @@ export async function autocomplete(interaction: AutocompleteInteraction): Promis
   await interaction.respond(keySuggestions(typed).map((k) => ({ name: k, value: k })));
 }
 
-/** Buttons under a composed tune: `c1:<action>:<settings>` (see src/bot/custom-id.ts). */
+/** Buttons under a composed tune: `c1:<action>:<settings>` (see src/bot/custom-id.ts and tune-buttons.ts). */
 export const buttonPrefix = COMPOSE_PREFIX;
-
-const OUTDATED =
-  "This button is from an older version of the bot and no longer works. Run /compose for a new tune.";
-
-export async function press(interaction: ButtonInteraction, bot: BotContext): Promise<void> {
-  const button = decodeTuneButton(interaction.customId);
-  if (!button) throw new UserFacingError(OUTDATED, "unknown");
-  const limits = uploadLimits(bot, interaction);
-  if (button.action === "submit") {
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const { tune, bytes } = await tuneOfMessage(interaction, limits);
-    await submitForTraining(bot, { interaction, fileName: "tune.abc", bytes, tune });
-    return;
-  }
-  const settings = button.settings;
-  if (!settings) throw new UserFacingError(OUTDATED, "unknown");
-  const user = interaction.user.id;
-  checkCooldown(bot, user);
-  // A private tune's variations stay private.
-  const ephemeral = interaction.message.flags.has(MessageFlags.Ephemeral);
-  await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
-  bot.cooldowns.start(user);
-  try {
-    let next: TuneSettings = settings;
-    let content: string;
-    let seedId = settings.seedId;
-    let seedBytes: { name: string; bytes: Uint8Array } | undefined;
-    switch (button.action) {
-      case "again":
-        next = { ...settings, seedValue: randomSeedValue() };
-        content = `Another one (for ${interaction.user.displayName}):`;
-        break;
-      case "hot":
-      case "cool": {
-        const temperature = stepTemperature(settings.temperature, button.action === "hot" ? 1 : -1);
-        next = { ...settings, temperature };
-        content = `${button.action === "hot" ? "Hotter" : "Cooler"}: temperature ${formatTemperature(temperature)} (for ${interaction.user.displayName}):`;
-        break;
-      }
-      case "more": {
-        // The tune to continue is the ABC attached to the message: nothing to remember.
-        const { bytes } = await tuneOfMessage(interaction, limits);
-        seedBytes = { name: "tune.abc", bytes };
-        seedId = bot.store.saveSeed({ userId: user, fileName: "tune.abc", bytes });
-        next = { ...settings, seedValue: randomSeedValue() };
-        content = `Continued (for ${interaction.user.displayName}):`;
-        break;
-      }
-    }
-    if (seedId !== undefined && !seedBytes) {
-      const stored = bot.store.getSeed(seedId);
-      if (!stored)
-        throw new UserFacingError(
-          "The seed of this tune is no longer stored. Use /compose with the seed file again.",
-        );
-      seedBytes = { name: stored.fileName, bytes: stored.bytes };
-    }
-    const seed = seedBytes ? readTune(seedBytes.name, seedBytes.bytes, limits).tune : undefined;
-    const request = validateRequest(
-      {
-        temperature: next.temperature,
-        style: next.style,
-        key: next.key,
-        instrument: next.instrument,
-        // Continue adds one part, as long as the tune's parts.
-        ...(button.action === "more" ? {} : { bars: next.bars }),
-        ...(next.form !== undefined ? { form: next.form } : {}),
-        tempo: next.tempo,
-        seedValue: next.seedValue,
-        ...(seed ? { seed } : {}),
-        ...(next.chords === false ? { chords: false } : {}),
-        ...(next.accompaniment ? { accompaniment: next.accompaniment } : {}),
-        ...(next.bodhran ? { bodhran: true } : {}),
-      },
-      bot.settings.requestLimits,
-    );
-    await composeIntoReply(bot, {
-      interaction,
-      request,
-      content,
-      ...(seedId !== undefined ? { seedId } : {}),
-    });
-  } catch (error) {
-    bot.cooldowns.clear(user);
-    throw error;
-  }
-}
-
-function randomSeedValue(): number {
-  return Math.floor(Math.random() * 2 ** 32);
-}
-
-/** The tune.abc attached to the message the button is on. */
-async function tuneOfMessage(
-  interaction: ButtonInteraction,
-  limits: ReturnType<typeof uploadLimits>,
-): Promise<{ tune: Tune; bytes: Uint8Array }> {
-  const file = interaction.message.attachments.find((a) => a.name === "tune.abc");
-  if (!file) throw new UserFacingError("This message has no tune.abc any more, so I can't use its tune.");
-  const bytes = await download(file, limits);
-  return { tune: readTune(file.name, bytes, limits).tune, bytes };
-}
+export const press = pressTuneButton;

@@ -1,6 +1,6 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
 import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
-import { checkCooldown, uploadLimits } from "../src/bot/compose-flow.js";
+import { uploadLimits, withCooldown } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
 import { UserFacingError } from "../src/bot/errors.js";
 import { harmonizeIntoReply } from "../src/bot/harmonize-flow.js";
@@ -35,26 +35,21 @@ export const data = new SlashCommandBuilder()
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the result; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
-  const user = interaction.user.id;
-  checkCooldown(bot, user);
-  const o = interaction.options;
-  const upload = o.getAttachment("tune", true);
-  const instrument = (o.getString("instrument") ?? DEFAULTS.instrument) as InstrumentName;
-  const accompaniment = (o.getString("accompaniment") ?? DEFAULT_ACCOMPANIMENT) as AccompanimentName;
-  if (!INSTRUMENT_NAMES.includes(instrument) || !ACCOMPANIMENT_NAMES.includes(accompaniment)) {
-    throw new UserFacingError(
-      `instrument must be one of ${INSTRUMENT_NAMES.join(", ")}; accompaniment one of ${ACCOMPANIMENT_NAMES.join(", ")}`,
-    );
-  }
-  const limits = uploadLimits(bot, interaction);
-  checkUpload(upload, limits.maxBytes);
-  await interaction.deferReply(o.getBoolean("private") ? { flags: MessageFlags.Ephemeral } : {});
-  bot.cooldowns.start(user);
-  try {
+  await withCooldown(bot, interaction.user.id, async (started) => {
+    const o = interaction.options;
+    const upload = o.getAttachment("tune", true);
+    const instrument = (o.getString("instrument") ?? DEFAULTS.instrument) as InstrumentName;
+    const accompaniment = (o.getString("accompaniment") ?? DEFAULT_ACCOMPANIMENT) as AccompanimentName;
+    if (!INSTRUMENT_NAMES.includes(instrument) || !ACCOMPANIMENT_NAMES.includes(accompaniment)) {
+      throw new UserFacingError(
+        `instrument must be one of ${INSTRUMENT_NAMES.join(", ")}; accompaniment one of ${ACCOMPANIMENT_NAMES.join(", ")}`,
+      );
+    }
+    const limits = uploadLimits(bot, interaction);
+    checkUpload(upload, limits.maxBytes);
+    await interaction.deferReply(o.getBoolean("private") ? { flags: MessageFlags.Ephemeral } : {});
+    started();
     const { tune, notes } = await fetchTune(upload, limits);
     await harmonizeIntoReply(bot, { interaction, tune, instrument, accompaniment, notes });
-  } catch (error) {
-    bot.cooldowns.clear(user);
-    throw error;
-  }
+  });
 }

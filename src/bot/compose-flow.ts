@@ -1,5 +1,11 @@
-import type { ButtonInteraction, ChatInputCommandInteraction } from "discord.js";
-import type { ComposeRequest } from "../compose/request.js";
+import {
+  type Attachment,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  MessageFlags,
+} from "discord.js";
+import { type ComposeInput, type ComposeRequest, validateRequest } from "../compose/request.js";
+import { checkUpload, fetchTune } from "./attachments.js";
 import type { BotContext } from "./context.js";
 import { beforeDeadline, type Deadline, TIMED_OUT } from "./deadline.js";
 import { UserFacingError } from "./errors.js";
@@ -29,6 +35,36 @@ export function deadlineOf(interaction: { createdTimestamp: number }, bot: BotCo
 
 export function queuedMessage(ahead: number): string {
   return `Queued — ${ahead} tune${ahead === 1 ? "" : "s"} ahead of yours… I'll post it here when it's done.`;
+}
+
+/** /compose: a tune from the slash command's options, continuing an uploaded seed if there is one. */
+export async function composeFromCommand(
+  bot: BotContext,
+  interaction: ChatInputCommandInteraction,
+  input: ComposeInput,
+  seedUpload: Attachment | null,
+  ephemeral: boolean,
+): Promise<void> {
+  const user = interaction.user.id;
+  await withCooldown(bot, user, async (started) => {
+    // Everything checkable without a download is refused before the deferral, at once.
+    const settled = validateRequest(input, bot.settings.requestLimits);
+    const limits = uploadLimits(bot, interaction);
+    if (seedUpload) checkUpload(seedUpload, limits.maxBytes);
+    await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    started();
+    if (!seedUpload) {
+      await composeIntoReply(bot, { interaction, request: settled });
+      return;
+    }
+    const { tune, bytes, notes } = await fetchTune(seedUpload, limits);
+    const request = validateRequest(
+      { ...input, seedValue: settled.seedValue, seed: tune },
+      bot.settings.requestLimits,
+    );
+    const seedId = bot.store.saveSeed({ userId: user, fileName: seedUpload.name, bytes });
+    await composeIntoReply(bot, { interaction, request, seedNotes: notes, seedId });
+  });
 }
 
 /** Throws ComposeBusyError (full queue), ComposeFailedError, or a UserFacingError when time ran out. */
@@ -75,13 +111,32 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
 }
 
 /** Refuses a user who composed too recently. */
-export function checkCooldown(bot: BotContext, userId: string): void {
+function checkCooldown(bot: BotContext, userId: string): void {
   const wait = bot.cooldowns.secondsLeft(userId);
   if (wait > 0)
     throw new UserFacingError(
       `You're composing quickly! Please wait ${wait} s before asking for another tune.`,
       "cooldown",
     );
+}
+
+/**
+ * Work one user may ask for once per cooldown: refused at once while they still have to
+ * wait; `started` (called once the request is accepted and deferred) starts their pause; a
+ * request that then fails is forgiven, so they can fix it and send it again.
+ */
+export async function withCooldown(
+  bot: BotContext,
+  userId: string,
+  work: (started: () => void) => Promise<void>,
+): Promise<void> {
+  checkCooldown(bot, userId);
+  try {
+    await work(() => bot.cooldowns.start(userId));
+  } catch (error) {
+    bot.cooldowns.clear(userId);
+    throw error;
+  }
 }
 
 /** Upload limits for files this interaction brings (seeds, submissions). */
