@@ -1,4 +1,4 @@
-import { countNotes } from "../model/data.js";
+import { bitsPerNote, countNotes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
@@ -151,7 +151,7 @@ export function generateTune(
     };
     const structure = checkStructure(seed ? continuation : tune, seed ? undefined : request.bars);
     const report: CandidateReport = {
-      bitsPerNote: c.nll / Math.LN2 / Math.max(1, countNotes(music)),
+      bitsPerNote: bitsPerNote(c.nll, countNotes(music)),
       tokens: c.ids.length,
       ok: structure.ok,
       endsOnTonic: endsOnTonic(tune),

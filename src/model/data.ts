@@ -41,6 +41,11 @@ export function splitDataset(
   return { train, validation };
 }
 
+/** Bits per note: a total negative log-likelihood (nats) over the notes it covers, our headline score. */
+export function bitsPerNote(nll: number, notes: number): number {
+  return nll / Math.LN2 / Math.max(1, notes);
+}
+
 export function countNotes(tokens: readonly string[]): number {
   return tokens.reduce((n, t) => (parsePitchToken(t) ? n + 1 : n), 0);
 }

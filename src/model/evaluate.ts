@@ -1,4 +1,4 @@
-import type { Dataset, EncodedTune } from "./data.js";
+import { bitsPerNote, type Dataset, type EncodedTune } from "./data.js";
 import { type SequenceModel, trainKneserNey, trainUnigram } from "./ngram.js";
 
 /**
@@ -24,7 +24,7 @@ export function summariseNll(tunes: readonly EncodedTune[], nllPerTune: readonly
     tokens,
     notes,
     natsPerToken: total / Math.max(1, tokens),
-    bitsPerNote: total / Math.LN2 / Math.max(1, notes),
+    bitsPerNote: bitsPerNote(total, notes),
   };
 }
 

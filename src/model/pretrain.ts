@@ -7,7 +7,7 @@ import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
 import { initBackend } from "./backend.js";
 import type { ModelCard } from "./card.js";
-import { splitDataset } from "./data.js";
+import { bitsPerNote, splitDataset } from "./data.js";
 import { scoreBaselines } from "./evaluate.js";
 import { saveLayersModel } from "./layers-model.js";
 import { describe, disposeWeights, type LstmWeights } from "./lstm-weights.js";
@@ -134,7 +134,7 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
       results: {
         trainLoss: last?.trainLoss ?? Number.NaN,
         validationLoss: nll / Math.max(1, tokens),
-        validationBitsPerNote: nll / Math.LN2 / Math.max(1, notes),
+        validationBitsPerNote: bitsPerNote(nll, notes),
         validationAccuracy: correct / Math.max(1, tokens),
         baselines,
       },

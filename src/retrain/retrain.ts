@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { TfBackend } from "../config.js";
 import { initBackend } from "../model/backend.js";
-import { countNotes, type EncodedTune, splitDataset } from "../model/data.js";
+import { bitsPerNote, countNotes, type EncodedTune, splitDataset } from "../model/data.js";
 import { disposeWeights, type LstmWeights } from "../model/lstm-weights.js";
 import { type LoadedModel, loadModelDir, readModelVocabulary } from "../model/model-dir.js";
 import { evaluateTunes, trainModel } from "../model/trainer.js";
@@ -463,14 +463,10 @@ async function scores(
     heldOut.map((t) => t.ids),
     opts,
   );
-  const notes = (tunes: readonly EncodedTune[]) =>
-    Math.max(
-      1,
-      tunes.reduce((n, t) => n + t.notes, 0),
-    );
+  const notes = (tunes: readonly EncodedTune[]) => tunes.reduce((n, t) => n + t.notes, 0);
   return {
-    base: b.nll / Math.LN2 / notes(base),
-    submissions: s.nll / Math.LN2 / notes(heldOut),
+    base: bitsPerNote(b.nll, notes(base)),
+    submissions: bitsPerNote(s.nll, notes(heldOut)),
     baseNats: b.nll / Math.max(1, b.tokens),
   };
 }
