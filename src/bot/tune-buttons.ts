@@ -64,7 +64,7 @@ export async function pressTuneButton(interaction: ButtonInteraction, bot: BotCo
   });
 }
 
-interface Variation {
+export interface Variation {
   readonly next: TuneSettings;
   /** The line above the new tune. */
   readonly content: string;
@@ -73,7 +73,7 @@ interface Variation {
 }
 
 /** What a button changes: the settings, the line above the tune, the seed. */
-async function variation(
+export async function variation(
   action: Exclude<TuneAction, "submit">,
   settings: TuneSettings,
   interaction: ButtonInteraction,
