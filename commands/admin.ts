@@ -8,11 +8,11 @@ import {
   PermissionFlagsBits,
   SlashCommandBuilder,
 } from "discord.js";
-import { requireAdmin } from "../src/bot/admin-auth.js";
 import { ADMIN_PREFIX, nextReviewMessage, parseReviewButton } from "../src/bot/admin-review.js";
 import type { BotContext } from "../src/bot/context.js";
 import { UserFacingError } from "../src/bot/errors.js";
 import { forgetReport } from "../src/bot/forget.js";
+import { adminOnly } from "../src/bot/preconditions.js";
 import { ModelVersionError, type VersionInfo } from "../src/model/versions.js";
 
 /**
@@ -87,12 +87,13 @@ export const data = new SlashCommandBuilder()
   );
 
 export const buttonPrefix = ADMIN_PREFIX;
+/** Every /admin command and button: the bot's admins only, checked again whatever Discord shows. */
+export const preconditions = [adminOnly];
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
   const group = interaction.options.getSubcommandGroup(false);
   const sub = interaction.options.getSubcommand(true);
   const action = group ? `${group} ${sub}` : sub;
-  requireAdmin(interaction, bot.settings.admins, `/admin ${action}`, bot.log);
   switch (action) {
     case "review":
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -162,7 +163,6 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
 export async function press(interaction: ButtonInteraction, bot: BotContext): Promise<void> {
   const parsed = parseReviewButton(interaction.customId);
   if (!parsed) throw new UserFacingError("This admin button is from an older version of the bot.", "unknown");
-  requireAdmin(interaction, bot.settings.admins, `review ${parsed.decision} #${parsed.id}`, bot.log);
   await interaction.deferUpdate();
   const outcome = bot.store.reviewSubmission(parsed.id, parsed.decision, interaction.user.id);
   const preface = outcome.ok

@@ -73,4 +73,12 @@ export interface Command {
   /** Buttons this command puts on its messages have custom ids `${buttonPrefix}:...`. */
   readonly buttonPrefix?: string;
   press?(interaction: ButtonInteraction, bot: BotContext): Promise<void>;
+  /** Checks the router runs before `execute` and `press` (src/bot/preconditions.ts), in order. */
+  readonly preconditions?: readonly Precondition[];
 }
+
+/** A named check a command declares: throws a UserFacingError to refuse the interaction. */
+export type Precondition = (
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  bot: BotContext,
+) => void;

@@ -16,7 +16,9 @@ function isCommand(value: unknown): value is Command {
     typeof m.data.toJSON === "function" &&
     typeof m.execute === "function" &&
     (m.autocomplete === undefined || typeof m.autocomplete === "function") &&
-    (m.buttonPrefix === undefined) === (m.press === undefined)
+    (m.buttonPrefix === undefined) === (m.press === undefined) &&
+    (m.preconditions === undefined ||
+      (Array.isArray(m.preconditions) && m.preconditions.every((p) => typeof p === "function")))
   );
 }
 

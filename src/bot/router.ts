@@ -83,6 +83,7 @@ export class InteractionRouter {
             `I don't know /${interaction.commandName} (any more). The bot's commands may need redeploying.`,
             "unknown",
           );
+        for (const check of command.preconditions ?? []) check(interaction, this.bot);
         return command.execute(interaction, this.bot);
       });
       return;
@@ -97,6 +98,7 @@ export class InteractionRouter {
             "This button is from an older version of the bot and no longer works. Run /compose for a new tune.",
             "unknown",
           );
+        for (const check of command.preconditions ?? []) check(interaction, this.bot);
         return command.press(interaction, this.bot);
       });
     }
