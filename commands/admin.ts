@@ -13,7 +13,8 @@ import type { BotContext } from "../src/bot/context.js";
 import { UserFacingError } from "../src/bot/errors.js";
 import { forgetReport } from "../src/bot/forget.js";
 import { adminOnly } from "../src/bot/preconditions.js";
-import { ModelVersionError, type VersionInfo } from "../src/model/versions.js";
+import type { ModelCard } from "../src/model/card.js";
+import { ModelVersionError } from "../src/model/versions.js";
 
 /**
  * /admin: reviewing submissions, retraining, and choosing the model version. Hidden from
@@ -190,14 +191,14 @@ export async function autocomplete(interaction: AutocompleteInteraction, bot: Bo
 function modelEmbed(bot: BotContext): EmbedBuilder {
   const versions = bot.versions.listVersions();
   const active = versions.find((v) => v.active);
-  const card = cardOf(active);
+  const card = active?.card;
   const embed = new EmbedBuilder()
     .setTitle(`Model version ${bot.composer.model.version}`)
     .setColor(0x37474f)
     .setDescription(
       card
         ? [
-            `**${card.name ?? "?"}**, trained ${card.created ?? "?"}`,
+            `**${card.name}**, trained ${card.created}`,
             card.training?.parent ? `fine-tuned from version ${card.training.parent}` : "the shipped model",
             `validation: ${bitsText(card)} bits/note on held-out base tunes`,
           ].join("\n")
@@ -208,26 +209,13 @@ function modelEmbed(bot: BotContext): EmbedBuilder {
     .reverse()
     .map(
       (v) =>
-        `\`${v.id}\` ${v.active ? "**active**" : v.onDisk ? v.status : `${v.status}, deleted`} · ${bitsText(cardOf(v))} bits/note`,
+        `\`${v.id}\` ${v.active ? "**active**" : v.onDisk ? v.status : `${v.status}, deleted`} · ${bitsText(v.card)} bits/note`,
     );
   embed.addFields({ name: "History (newest first)", value: history.join("\n").slice(0, 1024) || "–" });
   return embed;
 }
 
-interface CardLike {
-  name?: string;
-  created?: string;
-  training?: { parent?: string };
-  results?: { validationBitsPerNote?: number };
-}
-
-function cardOf(version: VersionInfo | undefined): CardLike | undefined {
-  return version && typeof version.card === "object" && version.card !== null
-    ? (version.card as CardLike)
-    : undefined;
-}
-
-function bitsText(card: CardLike | undefined): string {
+function bitsText(card: ModelCard | undefined): string {
   const bits = card?.results?.validationBitsPerNote;
   return typeof bits === "number" && Number.isFinite(bits) ? bits.toFixed(3) : "–";
 }

@@ -43,7 +43,8 @@ export interface RetrainingOptions {
   readonly start?: (options: RetrainStart) => RetrainRun;
 }
 
-export interface RetrainParameters {
+/** What an admin may set for one run (/admin retrain steps learning_rate); the rest comes from the settings. */
+export interface RetrainOverrides {
   readonly steps?: number;
   readonly learningRate?: number;
 }
@@ -57,7 +58,7 @@ export class Retraining {
    * Starts a run and answers the (not yet acknowledged) interaction; progress and the
    * result follow in the background. Refuses while another run is going.
    */
-  async start(interaction: ChatInputCommandInteraction, parameters: RetrainParameters): Promise<void> {
+  async start(interaction: ChatInputCommandInteraction, parameters: RetrainOverrides): Promise<void> {
     const { log } = this.options;
     const target = new LiveMessage(
       interaction,
@@ -150,7 +151,7 @@ export class Retraining {
   }
 }
 
-function initialProgress(parameters: RetrainParameters): RetrainProgress {
+function initialProgress(parameters: RetrainOverrides): RetrainProgress {
   return {
     phase: "preparing",
     step: 0,

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ModelVersionRow, VersionStatus } from "../store/model-versions.js";
 import { processAlive } from "../store/runs.js";
 import type { Store } from "../store/store.js";
+import { type ModelCard, parseCard } from "./card.js";
 import { disposeWeights } from "./lstm-weights.js";
 import { loadModelDir, readModelVocabulary } from "./model-dir.js";
 
@@ -69,7 +70,8 @@ export interface VersionInfo {
   /** False when the directory has gone (deleted by hand): such a version cannot be activated. */
   readonly onDisk: boolean;
   readonly createdAt: string | null;
-  readonly card: unknown;
+  /** The version's model card; undefined when it has none or it cannot be read. */
+  readonly card: ModelCard | undefined;
   readonly metrics: unknown;
 }
 
@@ -353,7 +355,7 @@ export class ModelVersions {
       const row = byId.get(id);
       // The row's dir is a record; DATA_DIR or MODEL_DIR may have moved since.
       const dir = this.dirOf(id);
-      const card = row?.card ?? readJson(path.join(dir, "card.json"));
+      const card = asCard(row?.card ?? readJson(path.join(dir, "card.json")), dir);
       const metrics = row?.metrics ?? readJson(path.join(dir, "metrics.json"));
       const gatePassed = (metrics as { gate?: { passed?: boolean } } | undefined)?.gate?.passed;
       return {
@@ -443,6 +445,14 @@ function lockHolder(lock: string): number | "dead" {
 
 function versionNumber(id: string): number {
   return id === VERSION_ZERO ? 0 : Number(ID_PATTERN.exec(id)?.[1] ?? Number.POSITIVE_INFINITY);
+}
+
+function asCard(json: unknown, dir: string): ModelCard | undefined {
+  try {
+    return json === undefined ? undefined : parseCard(json, path.join(dir, "card.json"));
+  } catch {
+    return undefined;
+  }
 }
 
 function readJson(file: string): unknown {
