@@ -46,16 +46,16 @@ module.exports = {
       comment:
         "The job seam and the Redis client side speak the service's types (compose/service.ts); only the two engines that run a pool (local.ts, the Redis worker process) may use it, and nothing in jobs reaches into a worker thread.",
       severity: "error",
-      from: { path: "^src/jobs/", pathNot: "^src/jobs/(local|worker)\\.ts$" },
-      to: { path: "^src/compose/(pool|worker)\\.ts$" },
+      from: { path: "^src/jobs/", pathNot: "^src/jobs/(local|redis-worker)\\.ts$" },
+      to: { path: "^src/compose/(pool|composer-thread)\\.ts$" },
     },
     {
       name: "no-worker-thread-internals",
       comment:
-        "compose/worker.ts is a worker thread's entry: only the pool that spawns it knows its messages.",
+        "compose/composer-thread.ts is a worker thread's entry: only the pool that spawns it knows its messages.",
       severity: "error",
-      from: { path: "^src/", pathNot: "^src/compose/(pool|worker)\\.ts$" },
-      to: { path: "^src/compose/worker\\.ts$" },
+      from: { path: "^src/", pathNot: "^src/compose/(pool|composer-thread)\\.ts$" },
+      to: { path: "^src/compose/composer-thread\\.ts$" },
     },
     {
       name: "src-knows-no-commands-or-scripts",

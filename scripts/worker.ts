@@ -1,13 +1,13 @@
 /**
  * `npm run worker`: a job-queue worker for a bot started with REDIS_URL. Composes (and
  * renders) tunes and runs retraining jobs from the Redis queues, on any machine that can
- * reach Redis and mounts the bot's DATA_DIR (see src/jobs/worker.ts and the README's
+ * reach Redis and mounts the bot's DATA_DIR (see src/jobs/redis-worker.ts and the README's
  * "Scaling out"). Run as many as you like. SIGINT/SIGTERM: stops taking jobs, cancels a
  * retraining in progress, finishes the compositions running, exits 0.
  *
  *   REDIS_URL=redis://host:6379 DATA_DIR=/shared/tunesmith npm run worker
  */
-import { startJobWorker } from "../src/jobs/worker.js";
+import { startJobWorker } from "../src/jobs/redis-worker.js";
 import { configOrExit, exitOnSignals } from "../src/lifecycle.js";
 import { getLog } from "../src/log.js";
 

@@ -1,6 +1,7 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import type { Tune } from "../music/tune.js";
 import type { ComposeOptions, ComposeResult, ModelInfo } from "./composer.js";
+import type { WorkerMessage, WorkerRequest, WorkerSetup } from "./composer-thread.js";
 import type { Renderings, RenderOptions } from "./renderings.js";
 import type { ComposeRequest } from "./request.js";
 import {
@@ -10,7 +11,6 @@ import {
   type ModelSource,
   type SerializedError,
 } from "./service.js";
-import type { WorkerMessage, WorkerRequest, WorkerSetup } from "./worker.js";
 
 /**
  * Compositions run on worker threads so the bot's event loop never waits for the model:
@@ -294,7 +294,7 @@ export class ComposePool {
 }
 
 function spawn(options: PoolOptions, source: ModelSource): Worker {
-  const entry = new URL("./worker.ts", import.meta.url).href;
+  const entry = new URL("./composer-thread.ts", import.meta.url).href;
   const setup: WorkerSetup = { ...source, backend: options.backend };
   const resourceLimits: ResourceLimits | undefined = options.workerHeapMb
     ? { maxOldGenerationSizeMb: options.workerHeapMb }

@@ -44,7 +44,7 @@ import {
 
 /**
  * The bot's side of the Redis job queue (REDIS_URL): compose, render and retraining jobs
- * go to BullMQ queues and `npm run worker` processes do them (src/jobs/worker.ts). The
+ * go to BullMQ queues and `npm run worker` processes do them (src/jobs/redis-worker.ts). The
  * bot waits for each job through QueueEvents, fetches its result from Redis, and relays
  * a retraining's progress (job.updateProgress) to Discord.
  *

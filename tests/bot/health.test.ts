@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBot, startBot } from "../../src/bot/start.js";
 import { ComposePool } from "../../src/compose/pool.js";
 import { loadConfig } from "../../src/config.js";
-import { type RunningJobWorker, startJobWorker } from "../../src/jobs/worker.js";
+import { type RunningJobWorker, startJobWorker } from "../../src/jobs/redis-worker.js";
 import { createLogger } from "../../src/log.js";
 import { VERSION_ZERO } from "../../src/model/versions.js";
 import { DiscordEmulator } from "../discord/emulator.js";

@@ -18,7 +18,7 @@ export const RUNTIME_ENTRIES = [
   "scripts/deploy-commands.ts",
   "scripts/backup.ts",
   // Loaded by path, not by an import: a composer thread, and each slash command.
-  "src/compose/worker.ts",
+  "src/compose/composer-thread.ts",
 ];
 
 export interface PackageUse {

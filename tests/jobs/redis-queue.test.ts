@@ -18,7 +18,7 @@ import { loadConfig } from "../../src/config.js";
 import { RedisJobQueue } from "../../src/jobs/bullmq.js";
 import { LocalJobQueue } from "../../src/jobs/local.js";
 import { COMPOSE_QUEUE, jobIdFor } from "../../src/jobs/protocol.js";
-import { type RunningJobWorker, startJobWorker } from "../../src/jobs/worker.js";
+import { type RunningJobWorker, startJobWorker } from "../../src/jobs/redis-worker.js";
 import { createLogger } from "../../src/log.js";
 import { VERSION_ZERO } from "../../src/model/versions.js";
 import { parseAbc } from "../../src/music/abc-read.js";

@@ -34,7 +34,7 @@ export type WorkerMessage =
   | { readonly type: "error"; readonly id: number; readonly error: SerializedError };
 
 const port = parentPort;
-if (!port) throw new Error("compose/worker.ts runs as a worker thread");
+if (!port) throw new Error("compose/composer-thread.ts runs as a worker thread");
 const setup = workerData as WorkerSetup;
 
 const load = (source: ModelSource) =>
