@@ -4,7 +4,7 @@ import { Rng } from "../model/rng.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { rhythmFeatures, structureFeatures } from "../music/descriptors.js";
 import { histogramOverlap } from "../music/features.js";
-import { analyseForm } from "../music/form.js";
+import { analyseForm, type FormAnalysis } from "../music/form.js";
 import { abcKeyName } from "../music/key.js";
 import { NoveltyIndex } from "../music/novelty.js";
 import type { Tune } from "../music/tune.js";
@@ -65,10 +65,10 @@ export interface FormEvaluationOptions {
 }
 
 const MEASURES = [
-  ["bars repeating an earlier bar", (t: Tune) => analyseForm(t).barRepeatShare],
-  ["2-bar phrases repeating an earlier one", (t: Tune) => analyseForm(t).phraseRepeatShare],
-  ["most similar pair of parts", (t: Tune) => analyseForm(t).partSimilarity],
-  ["parts ending on tonic or dominant", (t: Tune) => analyseForm(t).cadenceShare],
+  ["bars repeating an earlier bar", (f: FormAnalysis) => f.barRepeatShare],
+  ["2-bar phrases repeating an earlier one", (f: FormAnalysis) => f.phraseRepeatShare],
+  ["most similar pair of parts", (f: FormAnalysis) => f.partSimilarity],
+  ["parts ending on tonic or dominant", (f: FormAnalysis) => f.cadenceShare],
 ] as const;
 
 export async function evaluateForm(
@@ -108,9 +108,12 @@ export async function evaluateForm(
   const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
   const composedTunes = composed.map((c) => c.tune);
 
+  // Each tune's form analysed once, for every measure below.
+  const composedForms = composedTunes.map(analyseForm);
+  const realForms = real.map(analyseForm);
   const measures = MEASURES.map(([name, measure]) => {
-    const a = composedTunes.map(measure);
-    const b = real.map(measure);
+    const a = composedForms.map(measure);
+    const b = realForms.map(measure);
     return {
       name,
       composedMean: mean(a),
@@ -118,9 +121,9 @@ export async function evaluateForm(
       overlap: histogramOverlap(binned(a), binned(b)),
     };
   });
-  const partsOf = (list: readonly Tune[]) => distribution(list.map((t) => partsLabel(t)));
-  const partsComposed = partsOf(composedTunes);
-  const partsReal = partsOf(real);
+  const partsOf = (forms: readonly FormAnalysis[]) => distribution(forms.map(partsLabel));
+  const partsComposed = partsOf(composedForms);
+  const partsReal = partsOf(realForms);
 
   // Real vs composed, on balanced classes.
   const n = Math.min(real.length, composedTunes.length);
@@ -182,8 +185,7 @@ export async function evaluateForm(
 }
 
 /** "2×8": parts and bars per part (the most common length), as a musician would say it. */
-function partsLabel(tune: Tune): string {
-  const { partBars } = analyseForm(tune);
+function partsLabel({ partBars }: FormAnalysis): string {
   const counts = distribution(partBars.map(String));
   const usual = Object.entries(counts).sort((a, b) => b[1] - a[1])[0]?.[0] ?? "0";
   return `${partBars.length}×${usual}`;
