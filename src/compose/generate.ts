@@ -8,7 +8,7 @@ import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.j
 import { beatLength, lastMeter, type Meter, type Tune, type TuneElement } from "../music/tune.js";
 import { rhythmToken, type TuneType } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
-import type { FormSpec } from "./form.js";
+import { parseForm } from "./form.js";
 import { type FormTemplates, planForm } from "./form-plan.js";
 import { FormSteering } from "./form-steering.js";
 import { type DecodeState, TuneGrammar } from "./grammar.js";
@@ -234,16 +234,9 @@ function partSteering(
   if (bars.length !== seedForm.bars.length) return undefined;
   const repeat = seedForm.partRepeats.at(-1) ?? false;
   const total = seedForm.partBars.length + request.bars / n;
-  const letters = Array.from({ length: total }, (_, i) => String.fromCharCode(65 + i));
-  const form: FormSpec = {
-    name: letters
-      .map((l, i) => ((i < seedForm.partBars.length ? seedForm.partRepeats[i] : repeat) ? l + l : l))
-      .join(""),
-    sections: letters.map((label, i) => ({
-      label,
-      repeat: i < seedForm.partBars.length ? (seedForm.partRepeats[i] as boolean) : repeat,
-    })),
-  };
+  // The seed's parts, then the new ones, each doubled where it repeats: "AABB" + "CC".
+  const repeats = Array.from({ length: total }, (_, i) => seedForm.partRepeats[i] ?? repeat);
+  const form = parseForm(repeats.map((r, i) => String.fromCharCode(65 + i).repeat(r ? 2 : 1)).join(""));
   const templates = model.formTemplates?.matching(rhythm, meter, n) ?? [];
   const plans = Array.from({ length: request.candidates }, () => planForm(form, n, templates, rng));
   return new FormSteering(plans, grammar, model.table, bars);
