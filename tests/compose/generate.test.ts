@@ -191,9 +191,10 @@ describe("composing in a form", () => {
   });
 
   it("uses the style's usual form and length when none is asked for", () => {
-    const request = validateRequest({ style: "air" });
+    // Airs are AB in 233 of 246 tunes; this seed value draws AB (the draw is tested in request.test.ts).
+    const request = validateRequest({ style: "air", seedValue: 5 });
     expect([request.form.name, request.bars, request.partBars]).toEqual(["AB", 16, 8]);
-    const { tune } = generateTune(model, { ...request, candidates: 2, seedValue: 5 });
+    const { tune } = generateTune(model, { ...request, candidates: 2 });
     expect(partsOf(tune).form.partBars).toEqual([8, 8]);
   });
 });
