@@ -164,7 +164,9 @@ function printForm(f: FormEvaluation): void {
     `  telling composed from real (5-fold, ${f.classifier.perClass} of each; 0.5 = chance): ` +
       `logistic regression ${f.classifier.logistic.toFixed(3)}, random forest ${f.classifier.forest.toFixed(3)}`,
   );
-  console.log("  style recognised by a classifier trained on real tunes: real held-out / composed");
+  console.log(
+    "  style recognised by a classifier trained on real tunes: real tunes of the style in its meter (cross-validated) / composed",
+  );
   for (const s of f.styles)
     console.log(
       `    ${s.style.padEnd(10)} ${percent(s.real).padStart(7)} of ${String(s.realTunes).padStart(3)}   ${percent(s.composed).padStart(7)} of ${String(s.composedTunes).padStart(3)}`,

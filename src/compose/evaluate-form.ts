@@ -1,4 +1,10 @@
-import { crossValidate, type Features, logisticRegression, randomForest } from "../model/classifiers.js";
+import {
+  crossValidate,
+  crossValidatedPredictions,
+  type Features,
+  logisticRegression,
+  randomForest,
+} from "../model/classifiers.js";
 import { isValidationName } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
@@ -7,7 +13,7 @@ import { histogramOverlap } from "../music/features.js";
 import { analyseForm, type FormAnalysis } from "../music/form.js";
 import { abcKeyName } from "../music/key.js";
 import { NoveltyIndex } from "../music/novelty.js";
-import type { Tune } from "../music/tune.js";
+import type { Meter, Tune } from "../music/tune.js";
 import type { Composer } from "./composer.js";
 import { COMPOSE_MODES, validateRequest } from "./request.js";
 import { STYLE_NAMES, STYLES, type Style, type StyleName } from "./styles.js";
@@ -17,8 +23,8 @@ import { STYLE_NAMES, STYLES, type Style, type StyleName } from "./styles.js";
  * the defaults (each style's usual form and length), in the mix of styles and keys of the
  * held-out real tunes, against those real tunes: the distributions of returning bars and
  * phrases, of part similarity, cadences and parts; classifiers trained to tell composed from
- * real (0.5 = they cannot); a style classifier trained on the training split's real tunes,
- * asked to recognise real held-out and composed tunes of each style; and how long a run of
+ * real (0.5 = they cannot); a style classifier trained on real tunes, asked to recognise
+ * real (cross-validated) and composed tunes of each style; and how long a run of
  * notes each composed tune shares with a training tune.
  */
 export interface FormEvaluation {
@@ -52,7 +58,7 @@ export interface StyleRecognition {
   readonly style: StyleName;
   readonly realTunes: number;
   readonly composedTunes: number;
-  /** Share of held-out real tunes of the style the classifier calls that style. */
+  /** Share of the real tunes of the style, in its meter, the classifier calls that style (cross-validated). */
   readonly real: number;
   readonly composed: number;
 }
@@ -61,6 +67,8 @@ export interface FormEvaluationOptions {
   readonly samples: number;
   readonly temperature: number;
   readonly candidates?: number;
+  /** Composed tunes per style for style recognition, at least (default 20). */
+  readonly perStyle?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -130,27 +138,47 @@ export async function evaluateForm(
   const xs: Features[] = [...real.slice(0, n), ...composedTunes.slice(0, n)].map(structureFeatures);
   const ys = [...new Array<number>(n).fill(0), ...new Array<number>(n).fill(1)];
 
-  // Style: trained on the training split's real tunes of the offered styles.
-  const styleTraining = training.filter((t) => styleOf(t));
+  // Style, judged from meter and rhythm by a forest trained on real tunes of the offered
+  // styles. Real tunes: every tune of the style in the meter it is composed in (not only the
+  // held-out ones: a few styles have 3 or 4 of those), each judged by a forest trained on the
+  // other folds. Composed: the tunes above, topped up to `perStyle` per style, judged by a
+  // forest trained on the whole training split.
+  const offered = tunes.filter((t) => styleOf(t));
+  const labels = offered.map((t) => styled.indexOf(styleOf(t) as StyleName));
+  const judged = crossValidatedPredictions(
+    randomForest,
+    offered.map(rhythmFeatures),
+    labels,
+    styled.length,
+    5,
+    7,
+  );
   const styleModel = randomForest(
-    styleTraining.map(rhythmFeatures),
-    styleTraining.map((t) => styled.indexOf(styleOf(t) as StyleName)),
+    training.filter((t) => styleOf(t)).map(rhythmFeatures),
+    training.filter((t) => styleOf(t)).map((t) => styled.indexOf(styleOf(t) as StyleName)),
     styled.length,
     7,
   );
-  const recognised = (list: readonly Tune[], style: StyleName) =>
-    share(list, (t) => styled[styleModel.predict(rhythmFeatures(t))] === style);
-  const styles = styled.map((style) => {
-    const realOf = real.filter((t) => styleOf(t) === style);
+  const perStyle = options.perStyle ?? 20;
+  const styles: StyleRecognition[] = [];
+  for (const style of styled) {
+    const { meter } = STYLES[style] as Style;
+    const realOf = offered
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => styleOf(t) === style && sameMeter(t.meter, meter));
     const composedOf = composed.filter((c) => c.style === style).map((c) => c.tune);
-    return {
+    for (let k = composedOf.length; k < perStyle; k++) {
+      const request = validateRequest({ style, temperature: options.temperature, seedValue: rng.uint32() });
+      composedOf.push((await composer.compose(request, { audio: false, score: false })).tune);
+    }
+    styles.push({
       style,
       realTunes: realOf.length,
       composedTunes: composedOf.length,
-      real: recognised(realOf, style),
-      composed: recognised(composedOf, style),
-    };
-  });
+      real: share(realOf, ({ i }) => judged[i] === styled.indexOf(style)),
+      composed: share(composedOf, (t) => styled[styleModel.predict(rhythmFeatures(t))] === style),
+    });
+  }
 
   const index = new NoveltyIndex(training);
   const shared = composedTunes.map((t) => ({ title: t.title, ...index.longestShared(t) }));
@@ -220,4 +248,8 @@ function mean(v: readonly number[]): number {
 
 function share<T>(list: readonly T[], test: (t: T) => boolean): number {
   return list.length === 0 ? 0 : list.filter(test).length / list.length;
+}
+
+function sameMeter(a: Meter, b: Meter): boolean {
+  return a.num === b.num && a.den === b.den;
 }

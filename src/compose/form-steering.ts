@@ -8,7 +8,7 @@ import type { TokenTable } from "./token-table.js";
  * planned bar line (repeat signs where a part repeats, no endings); a bar the plan marks as
  * a return is played from the candidate's own earlier bar, token by token through the
  * model, so the model scores the return and carries on from it. When the grammar refuses a
- * returning token (a tie into the bar, the short last bar after a pickup, the budget) the
+ * returning token (a tie into the bar, a part's last bar short by the pickup, the budget) the
  * rest of that bar is sampled freely: a plan never leads to a dead end.
  */
 export class FormSteering implements Steering {
@@ -50,9 +50,13 @@ export class FormSteering implements Steering {
       if (narrowed[head]) return oneHot(mask.length, head);
       queue.length = 0;
     }
-    const planned = (this.plans[b] as FormPlan).closing[this.offset + state.barsDone];
-    // A tie may only cross a plain bar line: none at the end of a part.
-    if (planned !== "|" && this.tieId !== undefined && narrowed[this.tieId]) {
+    const plan = this.plans[b] as FormPlan;
+    const planned = plan.closing[this.offset + state.barsDone];
+    // A tie may only cross a plain bar line (none at the end of a part), and never into a
+    // bar that returns to an earlier one: the return would break at its first note.
+    const nextBar = this.offset + state.barsDone + (state.inPickup ? 0 : 1);
+    const tieBarred = (!state.inPickup && planned !== "|") || (plan.copies[nextBar] ?? -1) >= 0;
+    if (tieBarred && this.tieId !== undefined && narrowed[this.tieId]) {
       const tied = this.grammar.next(state, this.tieId);
       if (tied && this.grammar.barFull(tied)) narrowed[this.tieId] = 0;
     }
@@ -81,7 +85,8 @@ export class FormSteering implements Steering {
     if (after.barsDone > before.barsDone) bars.push([...current]);
     current.length = 0;
     queue.length = 0;
-    if (after.closed) return;
+    // A part's pickup is the model's own: the planned return starts with the bar after it.
+    if (after.closed || after.inPickup) return;
     const source = (this.plans[b] as FormPlan).copies[this.offset + after.barsDone] ?? -1;
     const sourceBar = source >= 0 ? bars[source] : undefined;
     if (sourceBar) queue.push(...sourceBar);

@@ -1,4 +1,4 @@
-import type { BarType } from "../music/tune.js";
+import { type BarType, isSectionBoundary } from "../music/tune.js";
 import { type FillCosts, fillCostsFor } from "./fill-costs.js";
 import type { TokenClass, TokenTable } from "./token-table.js";
 
@@ -6,7 +6,9 @@ import type { TokenClass, TokenTable } from "./token-table.js";
  * The grammar of a well-formed tune, as a state machine over model tokens. The sampler
  * asks it which tokens may come next and only samples among those, so every tune it
  * writes has:
- * - every bar exactly the meter's length (a pickup and its complement allowed),
+ * - every bar exactly the meter's length (a pickup and its complement allowed: a tune
+ *   that opens with a pickup opens every part with one of the same length, and each part's
+ *   last bar is short by it, so that a repeat, played, joins the two into one full bar),
  * - exactly `bars` bars, the last closed by a final bar line (`|]` or `:|`),
  * - tuplets complete within a bar, ties onto the same pitch, first and second endings
  *   in order,
@@ -19,6 +21,11 @@ export interface GrammarOptions {
   readonly bars: number;
   /** A fresh tune may open with a short bar; a continuation may not. */
   readonly allowPickup: boolean;
+  /**
+   * Bars (1-based) that close a part before the last: after an opening pickup, each is
+   * short by it and the next part opens with a pickup of the same length.
+   */
+  readonly partEnds?: readonly number[];
 }
 
 type Ending = "none" | "first" | "expectSecond" | "second";
@@ -30,6 +37,8 @@ export interface DecodeState {
   readonly barsDone: number;
   /** Length of the opening pickup bar, 0 if none. */
   readonly pickup: number;
+  /** Writing the pickup that opens a part after the first (`pickup` units, closed by `|`). */
+  readonly inPickup: boolean;
   readonly anyBarLine: boolean;
   readonly anyNote: boolean;
   readonly atBarStart: boolean;
@@ -53,6 +62,9 @@ const REPEAT_ENDS: readonly BarType[] = [":|", "::"];
 
 export class TuneGrammar {
   private readonly costs: FillCosts;
+  private readonly partEnds: ReadonlySet<number>;
+  /** Per pickup length: the fewest tokens for bars `from`..bars, indexed by `from`. */
+  private readonly suffixes = new Map<number, Float64Array>();
 
   constructor(
     readonly table: TokenTable,
@@ -63,6 +75,7 @@ export class TuneGrammar {
     if (!Number.isInteger(options.bars) || options.bars < 1)
       throw new GrammarError("a tune needs at least one bar");
     this.costs = fillCostsFor(table, options.barUnits);
+    this.partEnds = new Set((options.partEnds ?? []).filter((b) => b >= 1 && b < options.bars));
     if (!Number.isFinite(this.costs.fill[options.barUnits] as number))
       throw new GrammarError("the vocabulary cannot fill a bar of this meter");
   }
@@ -73,6 +86,7 @@ export class TuneGrammar {
       pos: 0,
       barsDone: 0,
       pickup: 0,
+      inPickup: false,
       anyBarLine: false,
       anyNote: false,
       atBarStart: true,
@@ -86,11 +100,17 @@ export class TuneGrammar {
     };
   }
 
-  /** The state for continuing a tune `pos` units into a bar, optionally tied onto `tieTo`. */
-  continueAt(pos: number, tieTo?: number): DecodeState {
+  /**
+   * The state for continuing a tune `pos` units into a bar, optionally tied onto `tieTo`;
+   * after a part whose parts open with a pickup of `pickup` units, with the next one's pickup.
+   */
+  continueAt(pos: number, tieTo?: number, pickup = 0): DecodeState {
     if (!Number.isInteger(pos) || pos < 0 || pos >= this.options.barUnits)
       throw new GrammarError(`cannot continue ${pos} units into a bar of ${this.options.barUnits}`);
-    return { ...this.start(), pos, anyBarLine: true, anyNote: true, atBarStart: pos === 0, tieTo };
+    if (!Number.isInteger(pickup) || pickup < 0 || pickup >= this.options.barUnits || (pickup > 0 && pos > 0))
+      throw new GrammarError(`cannot open a part with a pickup of ${pickup} units here`);
+    const state = { ...this.start(), pos, anyBarLine: true, anyNote: true, atBarStart: pos === 0, tieTo };
+    return pickup > 0 ? { ...state, pickup, inPickup: true } : state;
   }
 
   /** The state after token `id`, or undefined when the grammar refuses it. */
@@ -145,30 +165,24 @@ export class TuneGrammar {
       }
       return best;
     }
-    const { barUnits, bars } = this.options;
+    const { bars } = this.options;
     const { fill, fillFromPlainNote } = this.costs;
-    const fullBar = (fill[barUnits] as number) + 1;
-    const complement = state.pickup > 0 ? barUnits - state.pickup : barUnits;
     // End token, and the second-ending marker still to come.
     const fixed = 1 + (state.ending === "first" || state.ending === "expectSecond" ? 1 : 0);
-    /** Bars `from`..bars (1-based), each with its bar line; the first may have to open with the tied note. */
-    const barsFrom = (from: number, tied: boolean): number => {
-      if (from > bars) return 0;
-      const limit = from === bars ? complement : barUnits;
-      const first = ((tied ? fillFromPlainNote : fill)[limit] as number) + 1;
-      const middle = Math.max(0, bars - from - 1) * fullBar;
-      const last = from < bars ? (fill[complement] as number) + 1 : 0;
-      return first + middle + last;
-    };
-
-    const current = state.barsDone + 1;
     const room = this.barLimit(state) - state.pos;
     if (room < 0) return Number.POSITIVE_INFINITY;
     const tied = state.tieTo !== undefined;
+    // A part's pickup does not count as a bar: the bar after it is still barsDone + 1.
+    const next = state.inPickup ? state.barsDone + 1 : state.barsDone + 2;
+    const current = state.barsDone + 1;
     if (tied && room === 0 && !state.tuplet) {
-      // The tie crosses a plain bar line, which must not be the last one.
-      const crossable = current < bars && (state.ending !== "first" || current <= bars - 2);
-      return crossable ? fixed + 1 + barsFrom(current + 1, true) : Number.POSITIVE_INFINITY;
+      // The tie crosses a plain bar line, which must not close a part or the tune.
+      const crossable =
+        state.inPickup ||
+        (current < bars &&
+          !(state.pickup > 0 && this.partEnds.has(current)) &&
+          (state.ending !== "first" || current <= bars - 2));
+      return crossable ? fixed + 1 + this.barsFrom(next, state.pickup, true) : Number.POSITIVE_INFINITY;
     }
     const thisBar = state.tuplet
       ? (
@@ -177,21 +191,47 @@ export class TuneGrammar {
           ] as Float64Array
         )[room]
       : (tied ? fillFromPlainNote : fill)[room];
-    let best = fixed + (thisBar as number) + 1 + barsFrom(current + 1, false);
+    const partPickup =
+      !state.inPickup && state.pickup > 0 && this.partEnds.has(current)
+        ? (fill[state.pickup] as number) + 1
+        : 0;
+    let best = fixed + (thisBar as number) + 1 + partPickup + this.barsFrom(next, state.pickup, false);
     if (this.canClosePickup(state)) {
-      // Close the pickup now: then all `bars` bars follow, the last one its complement.
-      const afterPickup = { ...state, pickup: state.pos };
-      best = Math.min(best, fixed + 1 + this.barsAfterPickup(afterPickup));
+      // Close the pickup now: then all `bars` bars follow, each part's last one short by it.
+      best = Math.min(best, fixed + 1 + this.barsFrom(1, state.pos, false));
     }
     return best;
   }
 
-  private barsAfterPickup(state: DecodeState): number {
+  /**
+   * Fewest tokens for bars `from`..bars (1-based), each with its bar line, and the pickups
+   * opening the parts among them; the first bar may have to open with a tied note.
+   */
+  private barsFrom(from: number, pickup: number, tied: boolean): number {
+    const { bars } = this.options;
+    if (from > bars) return 0;
+    let suffix = this.suffixes.get(pickup);
+    if (!suffix) {
+      suffix = new Float64Array(bars + 2);
+      for (let b = bars; b >= 1; b--) suffix[b] = this.barCost(b, pickup, false) + (suffix[b + 1] as number);
+      this.suffixes.set(pickup, suffix);
+    }
+    const rest = suffix[from] as number;
+    return tied ? rest - this.barCost(from, pickup, false) + this.barCost(from, pickup, true) : rest;
+  }
+
+  /** Bar `b` (1-based) with its bar line, and the pickup of the part it may close. */
+  private barCost(b: number, pickup: number, tied: boolean): number {
+    const { fill, fillFromPlainNote } = this.costs;
+    const units = this.limitOf(b, pickup);
+    const bar = ((tied ? fillFromPlainNote : fill)[units] as number) + 1;
+    return pickup > 0 && this.partEnds.has(b) ? bar + (fill[pickup] as number) + 1 : bar;
+  }
+
+  /** Length of bar `b` (1-based): short by the pickup where a part or the tune ends. */
+  private limitOf(b: number, pickup: number): number {
     const { barUnits, bars } = this.options;
-    const { fill } = this.costs;
-    return (
-      Math.max(0, bars - 1) * ((fill[barUnits] as number) + 1) + (fill[barUnits - state.pickup] as number) + 1
-    );
+    return pickup > 0 && (b === bars || this.partEnds.has(b)) ? barUnits - pickup : barUnits;
   }
 
   /**
@@ -237,8 +277,7 @@ export class TuneGrammar {
   }
 
   private barLimit(state: DecodeState): number {
-    const { barUnits, bars } = this.options;
-    return state.barsDone + 1 === bars && state.pickup > 0 ? barUnits - state.pickup : barUnits;
+    return state.inPickup ? state.pickup : this.limitOf(state.barsDone + 1, state.pickup);
   }
 
   private canClosePickup(state: DecodeState): boolean {
@@ -285,10 +324,15 @@ export class TuneGrammar {
     const base = { ...state, tieable: undefined, atBarStart: true, anyBarLine: true };
     if (!state.anyNote) return bar === "|:" && !state.anyBarLine ? base : undefined;
     if (state.atBarStart) return undefined;
+    if (state.inPickup) {
+      // Only a plain bar line: a repeat sign here would leave the pickup out of the repeat.
+      return state.pos === state.pickup && bar === "|" ? { ...base, pos: 0, inPickup: false } : undefined;
+    }
     if (state.pos < this.barLimit(state)) {
-      return this.canClosePickup(state) && (bar === "|" || bar === "|:" || bar === "||")
-        ? { ...base, pos: 0, pickup: state.pos }
-        : undefined;
+      if (!this.canClosePickup(state)) return undefined;
+      // With parts that open with it, a repeat must come back to the pickup: plain bar line.
+      const closers: readonly BarType[] = this.partEnds.size > 0 ? ["|"] : ["|", "|:", "||"];
+      return closers.includes(bar) ? { ...base, pos: 0, pickup: state.pos } : undefined;
     }
     const barsDone = state.barsDone + 1;
     const final = barsDone === this.options.bars;
@@ -298,6 +342,9 @@ export class TuneGrammar {
         : undefined;
     }
     if (bar === "|]") return undefined;
+    const inPickup = state.pickup > 0 && this.partEnds.has(barsDone);
+    // A short bar closing a part must stand at a section boundary, as a reader expects.
+    if (inPickup && !isSectionBoundary(bar)) return undefined;
     let ending: Ending = state.ending;
     if (state.ending === "first") {
       if (REPEAT_ENDS.includes(bar)) ending = "expectSecond";
@@ -305,7 +352,7 @@ export class TuneGrammar {
     } else if (state.ending === "second") {
       ending = "none";
     }
-    return { ...base, pos: 0, barsDone, ending };
+    return { ...base, pos: 0, barsDone, ending, inPickup };
   }
 
   private ending(state: DecodeState, n: number): DecodeState | undefined {

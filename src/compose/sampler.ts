@@ -35,6 +35,12 @@ export interface SampleOptions {
   readonly now?: () => number;
   /** Off once the deadline passes: then candidates only finish the shortest way. */
   readonly steering?: Steering;
+  /**
+   * Classifier-free guidance towards what the prompt adds to `unconditioned` (the same
+   * prompt without the tune type, say): tokens are drawn from
+   * logits + weight × (logits − logits given `unconditioned`). Likelihoods stay the model's own.
+   */
+  readonly guidance?: { readonly unconditioned: readonly number[]; readonly weight: number };
 }
 
 export interface Candidate {
@@ -56,9 +62,16 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
   if (needed > options.maxTokens) {
     throw new SamplingError(`this tune needs at least ${needed} tokens; the limit is ${options.maxTokens}`);
   }
-  let primed: StepResult | undefined;
-  for (const id of prompt) primed = model.step(Int32Array.of(id), primed?.state);
-  const first = primed as StepResult;
+  const prime = (ids: readonly number[]) => {
+    let primed: StepResult | undefined;
+    for (const id of ids) primed = model.step(Int32Array.of(id), primed?.state);
+    return primed as StepResult;
+  };
+  const first = prime(prompt);
+  const guidance = options.guidance && options.guidance.weight > 0 ? options.guidance : undefined;
+  const plain = guidance ? prime(guidance.unconditioned) : undefined;
+  let plainLogits = plain?.logits;
+  let plainState = plain?.state;
   const V = first.logits.length;
   let logits: Float32Array = first.logits;
   // Batch row → candidate. Every candidate starts from the primed row; rows of finished
@@ -72,6 +85,7 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
   const nll = new Float64Array(B);
   const hurried = new Array<boolean>(B).fill(false);
   const probs = new Float64Array(V);
+  const guided = new Float32Array(V);
   for (;;) {
     const late = options.deadline !== undefined && now() > options.deadline;
     const keep: number[] = [];
@@ -81,7 +95,15 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
       const row = logits.subarray((rowOfLogits[r] as number) * V, ((rowOfLogits[r] as number) + 1) * V);
       const allowed = grammar.allowed(state, options.maxTokens - (ids[b] as number[]).length, late);
       const mask = options.steering && !late ? options.steering.narrow(b, state, allowed) : allowed;
-      const id = drawToken(row, mask, options.temperature, options.topP, rng, probs);
+      const plainRow = plainLogits?.subarray(
+        (rowOfLogits[r] as number) * V,
+        ((rowOfLogits[r] as number) + 1) * V,
+      );
+      if (guidance && plainRow) {
+        for (let v = 0; v < V; v++)
+          guided[v] = (row[v] as number) + guidance.weight * ((row[v] as number) - (plainRow[v] as number));
+      }
+      const id = drawToken(guidance ? guided : row, mask, options.temperature, options.topP, rng, probs);
       if (late) hurried[b] = true;
       nll[b] = (nll[b] as number) - logSoftmaxAt(row, id);
       (ids[b] as number[]).push(id);
@@ -97,10 +119,17 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
     if (keep.length === 0) break;
     const sameRows = keep.length === modelState.batch && keep.every((k, i) => k === i);
     if (!sameRows) modelState = selectRows(modelState, keep);
+    if (plainState && !(keep.length === plainState.batch && keep.every((k, i) => k === i)))
+      plainState = selectRows(plainState, keep);
     rows = rows.filter((b) => !(states[b] as DecodeState).finished);
     const result = model.step(Int32Array.from(input), modelState);
     logits = result.logits;
     modelState = result.state;
+    if (plainState) {
+      const plainResult = model.step(Int32Array.from(input), plainState);
+      plainLogits = plainResult.logits;
+      plainState = plainResult.state;
+    }
     rowOfLogits = rows.map((_, r) => r);
   }
   return ids.map((seq, b) => ({ ids: seq, nll: nll[b] as number, hurried: hurried[b] as boolean }));

@@ -1,4 +1,4 @@
-import { checkBars, measures } from "../music/bar-check.js";
+import { checkBars, type Measure, measures } from "../music/bar-check.js";
 import { add, eq } from "../music/rational.js";
 import { meterLength, type Tune } from "../music/tune.js";
 
@@ -13,14 +13,28 @@ export interface StructureReport {
   readonly problems: readonly string[];
 }
 
-/** Bars as a musician counts them: a pickup and the short last bar completing it make one. */
+/**
+ * Bars as a musician counts them: a pickup and the short bar completing it make one, both
+ * the tune's opening pickup with its last bar and a part's short last bar with the next
+ * part's pickup.
+ */
 export function barCount(tune: Tune): number {
   const all = measures(tune);
-  const full = meterLength(tune.meter);
-  let count = all.filter((m) => eq(m.length, full)).length;
-  const first = all[0];
-  const last = all.at(-1);
-  if (all.length >= 2 && first && last && !eq(first.length, full) && eq(add(first.length, last.length), full))
+  const isFull = (i: number) => eq((all[i] as Measure).length, meterLength((all[i] as Measure).meter));
+  const completes = (i: number, j: number) =>
+    eq(add((all[i] as Measure).length, (all[j] as Measure).length), meterLength((all[i] as Measure).meter));
+  let count = 0;
+  const paired = new Set<number>();
+  for (let i = 0; i < all.length; i++) {
+    if (isFull(i)) count++;
+    else if (i + 1 < all.length && !isFull(i + 1) && completes(i, i + 1)) {
+      count++;
+      paired.add(i).add(i + 1);
+      i++;
+    }
+  }
+  const last = all.length - 1;
+  if (last >= 1 && !paired.has(0) && !paired.has(last) && !isFull(0) && !isFull(last) && completes(0, last))
     count++;
   return count;
 }

@@ -80,8 +80,21 @@ export function crossValidate(
   folds = 5,
   seed = 1,
 ): number {
+  const predicted = crossValidatedPredictions(train, xs, ys, classes, folds, seed);
+  return predicted.filter((p, i) => p === ys[i]).length / Math.max(1, xs.length);
+}
+
+/** Each example's class as predicted by the model trained on the other k − 1 folds. */
+export function crossValidatedPredictions(
+  train: Trainer,
+  xs: readonly Features[],
+  ys: readonly number[],
+  classes: number,
+  folds = 5,
+  seed = 1,
+): number[] {
   const order = new Rng(seed).shuffle(xs.map((_, i) => i));
-  let correct = 0;
+  const predicted = new Array<number>(xs.length).fill(-1);
   for (let f = 0; f < folds; f++) {
     const test = order.filter((_, k) => k % folds === f);
     const fit = order.filter((_, k) => k % folds !== f);
@@ -91,9 +104,9 @@ export function crossValidate(
       classes,
       seed + f,
     );
-    for (const i of test) if (model.predict(xs[i] as Features) === ys[i]) correct++;
+    for (const i of test) predicted[i] = model.predict(xs[i] as Features);
   }
-  return correct / Math.max(1, xs.length);
+  return predicted;
 }
 
 type Node = { leaf: number } | { feature: number; threshold: number; left: Node; right: Node };

@@ -22,7 +22,7 @@ export interface BarReport {
   readonly problems: readonly BarProblem[];
 }
 
-interface Measure {
+export interface Measure {
   length: Rational;
   /** Bar line before it, or "start". */
   before: BarType | "start";
@@ -93,4 +93,30 @@ export function checkBars(tune: Tune): BarReport {
 
 export function describeBarProblem(p: BarProblem): string {
   return `bar ${p.bar} lasts ${formatRational(p.length)} of a whole note, expected ${formatRational(p.expected)} (${p.problem})`;
+}
+
+/**
+ * The pickup a tune's parts open with: the opening short bar, when the tune's last bar is
+ * short by it. `measures` lists the pickups among `measures(tune)`: the opening one and
+ * each one that completes the short last bar of the part before it.
+ */
+export function partPickups(
+  tune: Tune,
+): { readonly length: Rational; readonly measures: readonly number[] } | undefined {
+  const all = measures(tune);
+  const first = all[0];
+  const last = all.at(-1);
+  if (!first || !last || all.length < 2) return undefined;
+  const full = (m: Measure) => meterLength(m.meter);
+  const short = (i: number) => cmp((all[i] as Measure).length, full(all[i] as Measure)) < 0;
+  if (!short(0) || cmp(add(first.length, last.length), full(first)) !== 0) return undefined;
+  const pickups = [0];
+  for (let i = 2; i < all.length; i++) {
+    const before = all[i - 1] as Measure;
+    if (short(i) && short(i - 1) && cmp(add(before.length, (all[i] as Measure).length), full(before)) === 0) {
+      pickups.push(i);
+      i++;
+    }
+  }
+  return { length: first.length, measures: pickups };
 }

@@ -17,14 +17,15 @@ import { disposeWeights } from "../../src/model/lstm-weights.js";
 import { loadModelDir } from "../../src/model/model-dir.js";
 import { createStepper, type Stepper } from "../../src/model/sampler-step.js";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
-import { checkBars, measures } from "../../src/music/bar-check.js";
+import { checkBars } from "../../src/music/bar-check.js";
 import { endsOnTonic } from "../../src/music/features.js";
 import { analyseForm } from "../../src/music/form.js";
 import { importTune } from "../../src/music/import.js";
 import { estimateElementsKey, sameKey } from "../../src/music/key-estimate.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
-import { eq, rat } from "../../src/music/rational.js";
-import { meterLength, type Tune } from "../../src/music/tune.js";
+import { rat } from "../../src/music/rational.js";
+import type { Tune } from "../../src/music/tune.js";
+import { expectPartPickups } from "./pickups.js";
 
 const shipped = fileURLToPath(new URL("../../models/folk-styles-2x256", import.meta.url));
 const fixtures = parseAbcFile(
@@ -93,11 +94,11 @@ describe("generating a tune", () => {
       );
       const mostCadences = Math.max(...pool.map((c) => c.cadences));
       const best = pool.filter((c) => c.cadences === mostCadences);
-      expect(candidates[chosen]?.bitsPerNote).toBe(Math.min(...best.map((c) => c.bitsPerNote)));
+      expect(candidates[chosen]?.bitsPerToken).toBe(Math.min(...best.map((c) => c.bitsPerToken)));
       expect(candidates[chosen]?.cadences).toBe(analyseForm(tune).cadenceShare);
       expect(candidates[chosen]?.endsOnTonic).toBe(endsOnTonic(tune));
       expect(candidates[chosen]?.keepsKey).toBe(sameKey(estimateElementsKey(tune.elements), tune.key));
-      if (Math.min(...candidates.map((c) => c.bitsPerNote)) < (candidates[chosen]?.bitsPerNote ?? 0))
+      if (Math.min(...candidates.map((c) => c.bitsPerToken)) < (candidates[chosen]?.bitsPerToken ?? 0))
         sawPreference = true;
     }
     // At least once a likelier candidate lost to one in the key or with better closes.
@@ -160,8 +161,9 @@ describe("composing in a form", () => {
       expect(form.partBars).toEqual([4, 4]);
       expect(form.partRepeats).toEqual([true, true]);
       expect(tune.elements.filter((e) => e.kind === "ending")).toEqual([]);
-      // No pickup: it would be played again after each repeated part's full last bar.
-      expect(measures(tune).every((m) => eq(m.length, meterLength(tune.meter)))).toBe(true);
+      // A pickup opens every part and is played again at each repeat: each part's last bar
+      // is short by it.
+      expectPartPickups(tune, 4);
     },
   );
 
@@ -170,7 +172,7 @@ describe("composing in a form", () => {
     const { form, parts } = partsOf(tune);
     expect(form.partBars).toEqual([4, 4, 4, 4]);
     expect(form.partRepeats).toEqual([false, false, false, false]);
-    // The first part may open with a pickup, whose complement closes the tune, not part A.
+    // Parts open with a pickup of the model's own; the returning bars follow it.
     expect(parts[2]?.slice(0, 3)).toEqual(parts[0]?.slice(0, 3));
     expect(tune.elements.at(-1)).toEqual({ kind: "bar", bar: "|]" });
   });
@@ -225,6 +227,22 @@ describe("continuing a seed", () => {
       `X:1\nT:Eight\nM:2/2\nL:1/8\nK:D\n${"DFAF DFAF|GBdB GBdB|".repeat(3)}DFAF DFAF|A2F2 D4||\n`,
     );
     expect(validateRequest({ seed: eight }).bars).toBe(8);
+  });
+
+  it("opens the next part with the pickup the seed's part opens with, and closes it short by it", () => {
+    // A hornpipe part: pickup "dc", its last bar short by it (G2 G2 G2), repeated.
+    const seed = parseAbc(
+      "X:1\nT:Pickup part\nM:2/2\nL:1/8\nR:hornpipe\nK:G\n|:dc|BGDG BGDG|EDEG B2dc|BGDG BGDG|dcBA G2G2|BGDG BGDG|EDEG B2dc|BdgB ABcA|G2G2G2:|\n",
+    );
+    const request = validateRequest({ seed, candidates: 2, seedValue: 4 });
+    expect(request.bars).toBe(8);
+    const { tune, generatedFrom } = generateTune(model, request);
+    expect(checkStructure(tune).problems).toEqual([]);
+    expect(analyseForm(tune).partBars).toEqual([8, 8]);
+    expect(expectPartPickups(tune, 8)).toBe("1/4");
+    // The new part starts with its own pickup, then its bars.
+    const next = tune.elements.slice(generatedFrom);
+    expect(next.findIndex((e) => e.kind === "bar")).toBeGreaterThan(0);
   });
 
   it("continues mid-bar and across a tie", () => {

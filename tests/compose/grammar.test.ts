@@ -10,6 +10,7 @@ import { parseAbc } from "../../src/music/abc-read.js";
 import { tuneToAbc } from "../../src/music/abc-write.js";
 import { BOS, EOS, tokensToTune } from "../../src/music/tokens.js";
 import { Vocabulary } from "../../src/music/vocabulary.js";
+import { expectPartPickups } from "./pickups.js";
 
 const vocabulary = Vocabulary.fromJSON(
   JSON.parse(readFileSync("models/folk-styles-2x256/vocab.json", "utf8")),
@@ -51,13 +52,14 @@ function generate(
   meter: string,
   bars: number,
   seed: number,
-  extra: { deadline?: number } = {},
+  extra: { deadline?: number; partEnds?: readonly number[] } = {},
 ) {
   const [num, den] = meter.slice(2).split("/").map(Number) as [number, number];
   const grammar = new TuneGrammar(table, {
     barUnits: (num * table.unitsPerWhole) / den,
     bars,
     allowPickup: true,
+    ...(extra.partEnds ? { partEnds: extra.partEnds } : {}),
   });
   const maxTokens = bars * 48;
   const candidates = sampleCandidates(model, {
@@ -69,7 +71,7 @@ function generate(
     topP: 1,
     rng: new Rng(seed),
     maxTokens,
-    ...extra,
+    ...(extra.deadline !== undefined ? { deadline: extra.deadline } : {}),
   });
   return candidates.map((c) => {
     const tokens = vocabulary.decode(c.ids);
@@ -97,6 +99,20 @@ describe("constrained decoding", () => {
         expect(parseAbc(tuneToAbc(tune))).toEqual(tune);
       }
     }
+  });
+
+  it.each(METERS)("opens every part with the opening pickup and closes it short by it, in %s", (meter) => {
+    const pickups = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      for (const { tune } of generate(noise(), meter, 12, seed, { partEnds: [4, 8] })) {
+        expect(checkStructure(tune, 12).problems).toEqual([]);
+        expect(barCount(tune)).toBe(12);
+        pickups.add(expectPartPickups(tune, 4));
+      }
+    }
+    // Random models open with a pickup now and then, and sometimes without one.
+    expect(pickups.has("0")).toBe(true);
+    expect(pickups.size).toBeGreaterThan(1);
   });
 
   it("keeps tunes well-formed when the model strongly prefers breaking them", () => {
@@ -144,5 +160,61 @@ describe("constrained decoding", () => {
     expect(() => new TuneGrammar(table, { barUnits: 960, bars: 0, allowPickup: true })).toThrow(
       /at least one bar/,
     );
+  });
+});
+
+describe("guidance towards the prompt's conditioning", () => {
+  const A = vocabulary.id("A") as number;
+  const typed = vocabulary.id("R:jig") as number;
+  /** Logits fixed by the previous token; after the type token, "A" is favoured. */
+  const logitsAfter = (previous: number) => {
+    const logits = Float32Array.from({ length: vocabulary.size }, (_, v) => Math.sin(previous * 31 + v) * 2);
+    if (previous === typed) logits[A] = (logits[A] as number) + 1.5;
+    return logits;
+  };
+  const model = fakeModel((previous) => logitsAfter(previous));
+  const sample = (weight: number, seed: number) => {
+    const grammar = new TuneGrammar(table, {
+      barUnits: (6 * table.unitsPerWhole) / 8,
+      bars: 2,
+      allowPickup: false,
+    });
+    return sampleCandidates(model, {
+      grammar,
+      start: grammar.start(),
+      prompt: vocabulary.encode([BOS, "M:6/8", "K:major", "R:jig"]),
+      candidates: 64,
+      temperature: 1,
+      topP: 1,
+      rng: new Rng(seed),
+      maxTokens: 96,
+      ...(weight > 0
+        ? { guidance: { unconditioned: vocabulary.encode([BOS, "M:6/8", "K:major"]), weight } }
+        : {}),
+    });
+  };
+  const firstIsA = (weight: number) =>
+    [1, 2, 3].flatMap((seed) => sample(weight, seed)).filter((c) => c.ids[0] === A).length;
+
+  it("draws more of what the conditioning favours than the model alone does", () => {
+    const plain = firstIsA(0);
+    const guided = firstIsA(1);
+    expect(plain).toBeGreaterThan(0);
+    expect(guided).toBeGreaterThan(plain * 1.3);
+  });
+
+  it("still reports each candidate's likelihood under the model itself", () => {
+    for (const c of sample(1, 4)) {
+      let previous = typed;
+      let nll = 0;
+      for (const id of c.ids) {
+        const logits = logitsAfter(previous);
+        const max = Math.max(...logits);
+        const sum = logits.reduce((s, x) => s + Math.exp(x - max), 0);
+        nll -= (logits[id] as number) - max - Math.log(sum);
+        previous = id;
+      }
+      expect(c.nll).toBeCloseTo(nll, 6);
+    }
   });
 });
