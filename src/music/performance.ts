@@ -125,7 +125,8 @@ function straightNotes(tune: Tune): PerformedNote[] {
     const e = tune.elements[i] as TuneElement;
     const meter = meters[i] ?? tune.meter;
     if (e.kind === "bar") {
-      barStart = time;
+      // A part's short last bar and the pickup after it make one bar: no new downbeat.
+      if (cmp(sub(time, barStart), meterLength(meter)) >= 0 || isZero(time)) barStart = time;
     } else if (e.kind === "rest") {
       time = add(time, e.duration);
       held = undefined;

@@ -116,14 +116,24 @@ describe("performNotes: velocities", () => {
     expect(v).toEqual([S, W, W, M, W, W, S, M]);
   });
 
-  it("restarts bar counting after a repeat jump", () => {
-    // 3/4 bar with an incomplete last bar before :| completed by the pickup
+  it("plays a part's short last bar and the pickup after the repeat as one bar", () => {
+    // 3/4: pickup C4 on beat 3; the last bar E4 (two beats) is completed by the pickup played again.
     const v = performNotes(tune("C4:2 | D4:6 | E4:4 :|", { num: 3, den: 4 })).map((n) => n.velocity);
     expect(v).toEqual([
       VELOCITY.beat,
       VELOCITY.downbeat,
       VELOCITY.downbeat,
+      VELOCITY.beat,
       VELOCITY.downbeat,
+      VELOCITY.downbeat,
+    ]);
+    // The same with the next part's own pickup after the short bar: on beat 3, not a downbeat.
+    const parts = performNotes(tune("C4:2 | D4:6 | E4:4 :| G4:2 | A4:6 | B4:4 :|", { num: 3, den: 4 }));
+    expect(parts.map((n) => n.velocity).slice(6)).toEqual([
+      VELOCITY.beat,
+      VELOCITY.downbeat,
+      VELOCITY.downbeat,
+      VELOCITY.beat,
       VELOCITY.downbeat,
       VELOCITY.downbeat,
     ]);
