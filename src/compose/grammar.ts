@@ -75,7 +75,14 @@ export class TuneGrammar {
     if (!Number.isInteger(options.bars) || options.bars < 1)
       throw new GrammarError("a tune needs at least one bar");
     this.costs = fillCostsFor(table, options.barUnits);
-    this.partEnds = new Set((options.partEnds ?? []).filter((b) => b >= 1 && b < options.bars));
+    // A part's short last bar needs a section bar line; a vocabulary without one has no
+    // part pickups (its parts close with full bars).
+    const closesParts = table.classes.some(
+      (c) => c.kind === "bar" && c.bar !== "|]" && isSectionBoundary(c.bar),
+    );
+    this.partEnds = new Set(
+      closesParts ? (options.partEnds ?? []).filter((b) => b >= 1 && b < options.bars) : [],
+    );
     if (!Number.isFinite(this.costs.fill[options.barUnits] as number))
       throw new GrammarError("the vocabulary cannot fill a bar of this meter");
   }

@@ -115,6 +115,35 @@ describe("constrained decoding", () => {
     expect(pickups.size).toBeGreaterThan(1);
   });
 
+  it("closes parts with full bars when the vocabulary has no section bar line for a short one", () => {
+    const plain = Vocabulary.fromJSON({
+      format: "tunesmith-vocab/1",
+      tokens: vocabulary.tokens.filter((t) => !["::", ":|", "|:", "||", "[1", "[2"].includes(t)),
+    });
+    const plainTable = buildTokenTable(plain);
+    const grammar = new TuneGrammar(plainTable, {
+      barUnits: plainTable.unitsPerWhole,
+      bars: 8,
+      allowPickup: true,
+      partEnds: [4],
+    });
+    const rng = new Rng(3);
+    for (let run = 0; run < 20; run++) {
+      let state = grammar.start();
+      let budget = 8 * 48;
+      while (!state.finished) {
+        const allowed = grammar.allowed(state, budget);
+        const choices = [...allowed.keys()].filter((id) => allowed[id] === 1);
+        expect(choices.length).toBeGreaterThan(0);
+        state = grammar.next(
+          state,
+          choices[Math.floor(rng.next() * choices.length)] as number,
+        ) as typeof state;
+        budget--;
+      }
+    }
+  });
+
   it("keeps tunes well-formed when the model strongly prefers breaking them", () => {
     for (const meter of ["M:6/8", "M:2/2", "M:9/8", "M:3/4"]) {
       for (const { tune, tokens } of generate(saboteur(), meter, 8, 5)) {
