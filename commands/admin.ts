@@ -10,8 +10,8 @@ import {
 } from "discord.js";
 import { ADMIN_PREFIX, nextReviewMessage, parseReviewButton } from "../src/bot/admin-review.js";
 import type { BotContext } from "../src/bot/context.js";
-import { UserFacingError } from "../src/bot/errors.js";
-import { forgetReport } from "../src/bot/forget.js";
+import { UserFacingError } from "../src/bot/error-replies.js";
+import { forgetReport } from "../src/bot/forget-report.js";
 import { adminOnly } from "../src/bot/preconditions.js";
 import type { ModelCard } from "../src/model/card.js";
 import { ModelVersionError } from "../src/model/versions.js";

@@ -2,7 +2,7 @@ import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } f
 import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
 import { uploadLimits, withCooldown } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
-import { UserFacingError } from "../src/bot/errors.js";
+import { UserFacingError } from "../src/bot/error-replies.js";
 import { harmonizeIntoReply } from "../src/bot/harmonize-flow.js";
 import { DEFAULTS } from "../src/compose/request.js";
 import {

@@ -8,7 +8,7 @@ import { type ComposeInput, type ComposeRequest, validateRequest } from "../comp
 import { checkUpload, fetchTune } from "./attachments.js";
 import type { BotContext } from "./context.js";
 import { beforeDeadline, type Deadline, TIMED_OUT } from "./deadline.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 import { editIfInTime } from "./respond.js";
 import { tuneReply } from "./tune-reply.js";
 

@@ -7,7 +7,7 @@ import type { AccompanimentName, InstrumentName } from "../render/instruments.js
 import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
 import { beforeDeadline, TIMED_OUT } from "./deadline.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 import { editIfInTime } from "./respond.js";
 import { userText } from "./sanitize.js";
 import { chordsField, fitFiles, tuneFiles } from "./tune-reply.js";

@@ -8,7 +8,7 @@ import type { Tune } from "../music/tune.js";
 import { sentence } from "./attachments.js";
 import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 import { editIfInTime } from "./respond.js";
 import { codeName, userText } from "./sanitize.js";
 import { prepareTrainingTune } from "./submission.js";

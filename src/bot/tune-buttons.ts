@@ -5,7 +5,7 @@ import { download, readTune } from "./attachments.js";
 import { composeIntoReply, uploadLimits, withCooldown } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
 import { decodeTuneButton, stepTemperature, type TuneAction, type TuneSettings } from "./custom-id.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 import { submitForTraining } from "./submit-flow.js";
 import { formatTemperature } from "./tune-reply.js";
 

@@ -9,7 +9,7 @@ import {
   INSTRUMENTS,
   type InstrumentName,
 } from "../render/instruments.js";
-import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form.js";
+import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form-spec.js";
 import { STYLE_NAMES, STYLES, type Style, type StyleName } from "./styles.js";
 
 /**

@@ -1,4 +1,4 @@
-import { MusicError } from "../music/errors.js";
+import { MusicError } from "../music/music-errors.js";
 import { RequestError } from "./request.js";
 
 /**

@@ -4,7 +4,7 @@ import type { ComposeRequest } from "../compose/request.js";
 import type { ModelSource } from "../compose/service.js";
 import type { Tune } from "../music/tune.js";
 import type { RetrainProcessOptions } from "../retrain/process.js";
-import type { RetrainSummary } from "../retrain/protocol.js";
+import type { RetrainSummary } from "../retrain/run-reports.js";
 import type { Store } from "../store/store.js";
 
 /**

@@ -9,7 +9,7 @@ import { type Config, redisLocation } from "../config.js";
 import { type HealthServer, startHealthServer } from "../health.js";
 import { ModelVersions } from "../model/versions.js";
 import { retrainChildEnv, startRetrainProcess } from "../retrain/process.js";
-import type { RetrainMessage, RetrainSummary } from "../retrain/protocol.js";
+import type { RetrainMessage, RetrainSummary } from "../retrain/run-reports.js";
 import { openStore, type Store } from "../store/store.js";
 import {
   COMPOSE_QUEUE,
@@ -22,11 +22,11 @@ import {
   RETRAIN_QUEUE,
   type RetrainJobData,
   resultKey,
-} from "./protocol.js";
+} from "./job-messages.js";
 import { bullConnection, CONNECT_TIMEOUT_MS, connectedWithin, redisClient, redisHealth } from "./redis.js";
 
 /**
- * One `npm run worker` process: takes jobs from the Redis queues (src/jobs/protocol.ts).
+ * One `npm run worker` process: takes jobs from the Redis queues (src/jobs/job-messages.ts).
  *
  * - compose and render jobs run on a compose pool in this process (COMPOSE_CONCURRENCY worker
  *   threads, BullMQ concurrency the same), so the main thread stays free to renew job locks;

@@ -10,7 +10,7 @@ import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { openStore, type Store, type Submission } from "../store/store.js";
 import type { StepLoss } from "./curve.js";
 import { applyGate } from "./gate.js";
-import { failedSummary, type RetrainProgress, type RetrainSummary } from "./protocol.js";
+import { failedSummary, type RetrainProgress, type RetrainSummary } from "./run-reports.js";
 import type { EncodedSubmission, FineTuned, RetrainParameters, Scores, TrainingData } from "./run-types.js";
 import { mixTraining, splitSubmissions } from "./split.js";
 import { nullable, writeVersion } from "./version-writer.js";

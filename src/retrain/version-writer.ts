@@ -7,7 +7,7 @@ import { svgToPng } from "../render/png.js";
 import type { Store } from "../store/store.js";
 import { retrainCurveSvg } from "./curve.js";
 import type { GateDecision } from "./gate.js";
-import type { SplitScores } from "./protocol.js";
+import type { SplitScores } from "./run-reports.js";
 import type { FineTuned, RetrainCard, RetrainParameters, Scores, TrainingData } from "./run-types.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import type { FinalRunStatus, RetrainProgress, RetrainSummary, RunStatus } from "../retrain/protocol.js";
+import type { FinalRunStatus, RetrainProgress, RetrainSummary, RunStatus } from "../retrain/run-reports.js";
 
 /**
  * Training runs: one row per retraining, from the request to its outcome, with the
