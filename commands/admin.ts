@@ -14,7 +14,7 @@ import { UserFacingError } from "../src/bot/error-replies.js";
 import { forgetReport } from "../src/bot/forget-report.js";
 import { adminOnly } from "../src/bot/preconditions.js";
 import type { ModelCard } from "../src/model/card.js";
-import { ModelVersionError } from "../src/model/versions.js";
+import { ModelVersionError } from "../src/versions/version-ids.js";
 
 /**
  * /admin: reviewing submissions, retraining, and choosing the model version. Hidden from

@@ -50,4 +50,12 @@ describe("npm run lint's dependency rules", () => {
     expect(result.ok).toBe(false);
     expect(result.output).toContain("compose-and-store-know-no-discord");
   });
+
+  it("keep the model versions free of the bot and the service that use them", async () => {
+    file("src/compose/generate.ts", "export const generate = 1;\n");
+    file("src/versions/active-model.ts", 'import "../bot/reply.js";\n');
+    const result = await lint();
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain("versions-serve-everyone");
+  });
 });

@@ -5,12 +5,12 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
 import type { Logger } from "pino";
-import type { ActiveModelFollower } from "../compose/active-model.js";
 import type { RequestLimits } from "../compose/request.js";
 import type { JobQueue } from "../jobs/queue.js";
-import type { ModelVersions } from "../model/versions.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import type { Store } from "../store/store.js";
+import type { ActiveModelFollower } from "../versions/active-model.js";
+import type { ModelVersions } from "../versions/model-versions.js";
 import type { AdminPolicy } from "./admin-auth.js";
 import type { DownloadSlots } from "./attachments.js";
 import type { Cooldowns } from "./cooldowns.js";

@@ -8,7 +8,7 @@ import { RequestError } from "./request.js";
  */
 export interface ModelSource {
   readonly modelDir: string;
-  /** Version id reported with every tune (see src/model/versions.ts). */
+  /** Version id reported with every tune (see src/versions/version-ids.ts). */
   readonly modelVersion?: string;
 }
 

@@ -28,7 +28,7 @@ export interface JobQueue {
   submit(request: ComposeRequest, options?: SubmitOptions): Queued<ComposeResult>;
   /** Renders an existing tune (a submission to review), in the same queue. */
   render(tune: Tune, options: RenderOptions): Queued<Renderings>;
-  /** Moves the composers to another model version (see compose/active-model.ts). */
+  /** Moves the composers to another model version (see versions/active-model.ts). */
   reload(source: ModelSource): Promise<ModelInfo>;
   /**
    * Starts a retraining run (at most one at a time; throws RetrainBusyError otherwise).

@@ -2,15 +2,15 @@ import { hostname } from "node:os";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { type ActiveModelFollower, followActiveModel } from "../compose/active-model.js";
 import { ComposePool } from "../compose/pool.js";
 import { ComposeFailedError } from "../compose/service.js";
 import { type Config, redisLocation } from "../config.js";
 import { type HealthServer, startHealthServer } from "../health.js";
-import { ModelVersions } from "../model/versions.js";
 import { retrainChildEnv, startRetrainProcess } from "../retrain/process.js";
 import type { RetrainMessage, RetrainSummary } from "../retrain/run-reports.js";
 import { openStore, type Store } from "../store/store.js";
+import { type ActiveModelFollower, followActiveModel } from "../versions/active-model.js";
+import { ModelVersions } from "../versions/model-versions.js";
 import {
   COMPOSE_QUEUE,
   type ComposeJobData,

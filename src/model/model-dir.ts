@@ -4,6 +4,7 @@ import { Vocabulary } from "../music/vocabulary.js";
 import { type ModelCard, parseCard } from "./card.js";
 import { loadLstmWeights, VOCAB_JSON } from "./layers-model.js";
 import type { LstmWeights } from "./lstm-weights.js";
+import { checkModelVocabulary } from "./vocabulary-check.js";
 
 /**
  * A model directory: model.json + weights.bin (tfjs LayersModel), vocab.json and
@@ -35,11 +36,15 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   const card = existsSync(cardFile)
     ? parseCard(JSON.parse(readFileSync(cardFile, "utf8")), cardFile)
     : undefined;
-  if (card && card.vocabularyFingerprint !== vocabulary.fingerprint()) {
-    throw new ModelDirError(
-      `${vocabularyFile} is not the vocabulary ${cardFile} was trained with (fingerprint ${vocabulary.fingerprint()}, expected ${card.vocabularyFingerprint})`,
+  if (card)
+    checkModelVocabulary(
+      { fingerprint: card.vocabularyFingerprint },
+      vocabulary,
+      (m) =>
+        new ModelDirError(
+          `${vocabularyFile} is not the vocabulary ${cardFile} was trained with (fingerprint ${m.vocabulary}, expected ${m.model})`,
+        ),
     );
-  }
   const weights = await loadLstmWeights(dir, { vocabulary, vocabularyFile });
   return { dir, weights, vocabulary, ...(card ? { card } : {}) };
 }

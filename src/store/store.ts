@@ -2,14 +2,14 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { migrate } from "./migrations.js";
-import { type ModelVersionStore, modelVersionStore } from "./model-versions.js";
 import { type TrainingRunStore, trainingRunStore } from "./runs.js";
+import { type ModelVersionStore, modelVersionStore } from "./version-rows.js";
 
 /**
  * The bot's durable state in one SQLite file (DATA_DIR/tunesmith.db): submissions for
  * training, the seeds composed tunes were made from (with their owner, for SEED_RETENTION_DAYS),
  * training runs and model version rows
- * (the last two in runs.ts and model-versions.ts). Synchronous on
+ * (the last two in runs.ts and version-rows.ts). Synchronous on
  * purpose: every query is a few rows on a local file, quicker than a thread hop.
  */
 export const DB_FILE = "tunesmith.db";

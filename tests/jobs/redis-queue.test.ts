@@ -20,8 +20,8 @@ import { COMPOSE_QUEUE, jobIdFor } from "../../src/jobs/job-messages.js";
 import { LocalJobQueue } from "../../src/jobs/local.js";
 import { type RunningJobWorker, startJobWorker } from "../../src/jobs/redis-worker.js";
 import { createLogger } from "../../src/log.js";
-import { VERSION_ZERO } from "../../src/model/versions.js";
 import { parseAbc } from "../../src/music/abc-read.js";
+import { VERSION_ZERO } from "../../src/versions/version-ids.js";
 import { MODEL_DIR } from "../bot/harness.js";
 import { type RedisServer, startRedis, warnIfNoRedis } from "../helpers/redis.js";
 
