@@ -1,9 +1,10 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
 import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
-import { uploadLimits, withCooldown } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
+import { withCooldown } from "../src/bot/cooldowns.js";
 import { UserFacingError } from "../src/bot/error-replies.js";
 import { harmonizeIntoReply } from "../src/bot/harmonize-flow.js";
+import { uploadLimits } from "../src/bot/interaction-limits.js";
 import { DEFAULTS } from "../src/compose/request.js";
 import {
   ACCOMPANIMENT_NAMES,
@@ -35,7 +36,7 @@ export const data = new SlashCommandBuilder()
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the result; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
-  await withCooldown(bot, interaction.user.id, async (started) => {
+  await withCooldown(bot.cooldowns, interaction.user.id, async (started) => {
     const o = interaction.options;
     const upload = o.getAttachment("tune", true);
     const instrument = (o.getString("instrument") ?? DEFAULTS.instrument) as InstrumentName;

@@ -1,7 +1,7 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
 import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
-import { uploadLimits } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
+import { uploadLimits } from "../src/bot/interaction-limits.js";
 import { submitForTraining } from "../src/bot/submit-flow.js";
 
 /** /submit: offer a tune for the model's next training run; an admin reviews it first. */

@@ -6,9 +6,9 @@ import {
 } from "discord.js";
 import type { Tune } from "../music/tune.js";
 import { sentence } from "./attachments.js";
-import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
 import { UserFacingError } from "./error-replies.js";
+import { deadlineOf } from "./interaction-limits.js";
 import { editIfInTime } from "./respond.js";
 import { codeName, userText } from "./sanitize.js";
 import { prepareTrainingTune } from "./submission.js";
