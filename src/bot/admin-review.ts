@@ -7,7 +7,7 @@ import {
   type InteractionEditReplyOptions,
 } from "discord.js";
 import type { Renderings } from "../compose/renderings.js";
-import type { ReviewDecision, Submission } from "../store/store.js";
+import type { ReviewDecision, Submission } from "../store/submissions.js";
 import { readTune } from "./attachments.js";
 import type { BotContext } from "./context.js";
 import { userText } from "./sanitize.js";

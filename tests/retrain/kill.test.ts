@@ -16,7 +16,8 @@ import { loadModelDir } from "../../src/model/model-dir.js";
 import { Rng } from "../../src/model/rng.js";
 import { RETRAIN_SCRIPT, startRetrainProcess } from "../../src/retrain/process.js";
 import { isRetrainMessage, type RetrainMessage } from "../../src/retrain/run-reports.js";
-import { openStore, type Store, type SubmissionStatus } from "../../src/store/store.js";
+import { openStore, type Store } from "../../src/store/store.js";
+import type { SubmissionStatus } from "../../src/store/submissions.js";
 import { ModelVersions } from "../../src/versions/model-versions.js";
 import { approveSubmissions, type Fixture, makeFixture, REPO_ROOT } from "./fixtures.js";
 
