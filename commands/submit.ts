@@ -1,5 +1,6 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
-import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
+import { checkUpload, fetchTune } from "../src/bot/attachments.js";
+import { tuneFileOption } from "../src/bot/command-options.js";
 import type { BotContext } from "../src/bot/context.js";
 import { uploadLimits } from "../src/bot/interaction-limits.js";
 import { submitForTraining } from "../src/bot/submit-flow.js";
@@ -8,9 +9,7 @@ import { submitForTraining } from "../src/bot/submit-flow.js";
 export const data = new SlashCommandBuilder()
   .setName("submit")
   .setDescription("Offer a tune for training the model (reviewed by an admin first)")
-  .addAttachmentOption((o) =>
-    o.setName("tune").setDescription(`${TUNE_FILE_KINDS}, one tune`).setRequired(true),
-  )
+  .addAttachmentOption(tuneFileOption)
   .addStringOption((o) =>
     o.setName("title").setDescription("The tune's name (default: the file's title)").setMaxLength(100),
   )
