@@ -13,7 +13,7 @@ import type { Store } from "../store/store.js";
  * - `LocalJobQueue` (local.ts, the default): the compose pool's worker threads in the bot's
  *   own process and a retraining child process, as Tunesmith has always run.
  * - `RedisJobQueue` (bullmq.ts, when REDIS_URL is set): BullMQ queues on Redis, served by
- *   `npm run worker` processes on any number of machines (scripts/worker.ts, redis-worker.ts here).
+ *   `npm run worker` processes on any number of machines (scripts/job-worker.ts, redis-worker.ts here).
  *
  * Handlers see only this interface (through BotContext.composer), so they do not know which.
  */
