@@ -88,7 +88,7 @@ async function previewFiles(
       maxNotes: bot.settings.maxSeedNotes,
       maxBars: bot.settings.maxSeedBars,
     });
-    const renderings: Renderings = await bot.composer.render(tune, { instrument: "piano" }).result;
+    const renderings: Renderings = await bot.jobs.render(tune, { instrument: "piano" }).result;
     return {
       files: [
         ...(renderings.png ? [{ name: "preview.png", bytes: renderings.png }] : []),

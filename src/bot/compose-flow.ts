@@ -69,7 +69,7 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
   const { interaction, request } = job;
   const deadline = deadlineOf(interaction, bot);
   // Keyed by the interaction: with a shared queue, a request that arrives twice is composed once.
-  const submitted = bot.composer.submit(request, { key: interaction.id });
+  const submitted = bot.jobs.submit(request, { key: interaction.id });
   // It may fail (a shutdown refusing the queue) while the queue message is being sent: that
   // must not count as unhandled, it is awaited below.
   submitted.result.catch(() => {});
@@ -77,7 +77,7 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
   bot.log.debug({ interaction: interaction.id, position }, "composition submitted");
   if (position > 0) {
     // Everyone running plus those queued before this one.
-    const ahead = bot.composer.running + position - 1;
+    const ahead = bot.jobs.running + position - 1;
     await editIfInTime(interaction, queuedMessage(ahead), deadline, bot.log).catch((error: unknown) => {
       bot.log.warn({ err: error, interaction: interaction.id }, "could not show the queue position");
     });

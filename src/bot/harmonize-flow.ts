@@ -30,7 +30,7 @@ export async function harmonizeIntoReply(bot: BotContext, job: Harmonization): P
   const { interaction } = job;
   const deadline = deadlineOf(interaction, bot);
   const tune = harmonise(job.tune, loadHarmonyTables());
-  const submitted = bot.composer.render(tune, {
+  const submitted = bot.jobs.render(tune, {
     instrument: job.instrument,
     accompaniment: job.accompaniment,
   });

@@ -175,7 +175,7 @@ async function startServices(
   logComposerReady(cfg, jobs, log);
   const bot: BotContext = {
     settings,
-    composer: jobs,
+    jobs,
     store,
     vocabulary,
     cooldowns: new Cooldowns(settings.cooldownMs),

@@ -117,7 +117,7 @@ async function preview(bot: BotContext, tune: Tune, submission: number): Promise
   if (tune.elements.filter((e) => e.kind === "note").length > PREVIEW_MAX_NOTES) return undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const rendering = bot.composer.render(tune, { instrument: "piano", audio: false });
+    const rendering = bot.jobs.render(tune, { instrument: "piano", audio: false });
     rendering.result.catch(() => {}); // may finish after we stopped waiting
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), PREVIEW_WAIT_MS);

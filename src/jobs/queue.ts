@@ -15,7 +15,7 @@ import type { Store } from "../store/store.js";
  * - `RedisJobQueue` (bullmq.ts, when REDIS_URL is set): BullMQ queues on Redis, served by
  *   `npm run worker` processes on any number of machines (scripts/job-worker.ts, redis-worker.ts here).
  *
- * Handlers see only this interface (through BotContext.composer), so they do not know which.
+ * Handlers see only this interface (through BotContext.jobs), so they do not know which.
  */
 export interface JobQueue {
   readonly kind: "local" | "redis";
