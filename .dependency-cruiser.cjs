@@ -20,10 +20,13 @@ module.exports = {
     },
     {
       name: "model-knows-no-chat",
-      comment: "src/model (backend, LSTM, training, sampling) knows nothing of Discord, the bot or the jobs.",
+      comment:
+        "src/model (backend, LSTM, training, sampling) knows nothing of Discord, the bot, the jobs or the versions it is stored as.",
       severity: "error",
       from: { path: "^src/model/" },
-      to: { path: "(^src/(bot|jobs|compose|retrain)/|^commands/|node_modules/(discord\\.js|@discordjs)/)" },
+      to: {
+        path: "(^src/(bot|jobs|compose|retrain|versions)/|^commands/|node_modules/(discord\\.js|@discordjs)/)",
+      },
     },
     {
       name: "renderers-are-pure",
@@ -31,7 +34,7 @@ module.exports = {
       severity: "error",
       from: { path: "^src/render/" },
       to: {
-        path: "(^src/(bot|jobs|compose|retrain|store|model)/|^commands/|node_modules/(discord\\.js|@discordjs)/)",
+        path: "(^src/(bot|jobs|compose|retrain|store|model|versions)/|^commands/|node_modules/(discord\\.js|@discordjs)/)",
       },
     },
     {
@@ -40,6 +43,24 @@ module.exports = {
       severity: "error",
       from: { path: "^src/(compose|store)/" },
       to: { path: "(^src/bot/|^commands/|node_modules/(discord\\.js|@discordjs)/)" },
+    },
+    {
+      name: "versions-serve-everyone",
+      comment:
+        "src/versions (model versions on disk, the active pointer, following it) serves the bot, the workers and the CLIs alike: it knows none of them, nor the composition service.",
+      severity: "error",
+      from: { path: "^src/versions/" },
+      to: {
+        path: "(^src/(bot|jobs|compose|retrain)/|^commands/|^scripts/|node_modules/(discord\\.js|@discordjs)/)",
+      },
+    },
+    {
+      name: "store-holds-rows",
+      comment:
+        "src/store is rows in SQLite; src/versions keeps them in line with the disk, never the other way round.",
+      severity: "error",
+      from: { path: "^src/store/" },
+      to: { path: "^src/versions/" },
     },
     {
       name: "jobs-know-no-pool-internals",

@@ -21,7 +21,7 @@ import { RedisJobQueue } from "../src/jobs/bullmq.js";
 import { LocalJobQueue } from "../src/jobs/local.js";
 import type { JobQueue } from "../src/jobs/queue.js";
 import { createLogger } from "../src/log.js";
-import { VERSION_ZERO } from "../src/model/versions.js";
+import { VERSION_ZERO } from "../src/versions/version-ids.js";
 import { MODEL_DIR } from "../tests/bot/harness.js";
 import { type RedisServer, startRedis } from "../tests/helpers/redis.js";
 import { type ScriptProcess, startWorker, stopProcess } from "../tests/jobs/processes.js";

@@ -22,7 +22,7 @@ import { trainModel } from "../src/model/trainer.js";
 import { parseAbc } from "../src/music/abc-read.js";
 import { analyseCorpus, readCorpusSources, tokenHash } from "../src/music/corpus.js";
 import { tuneToTokens } from "../src/music/tokens.js";
-import type { RetrainSummary } from "../src/retrain/protocol.js";
+import type { RetrainSummary } from "../src/retrain/run-reports.js";
 import { openStore } from "../src/store/store.js";
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

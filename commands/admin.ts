@@ -10,11 +10,11 @@ import {
 } from "discord.js";
 import { ADMIN_PREFIX, nextReviewMessage, parseReviewButton } from "../src/bot/admin-review.js";
 import type { BotContext } from "../src/bot/context.js";
-import { UserFacingError } from "../src/bot/errors.js";
-import { forgetReport } from "../src/bot/forget.js";
+import { UserFacingError } from "../src/bot/error-replies.js";
+import { forgetReport } from "../src/bot/forget-report.js";
 import { adminOnly } from "../src/bot/preconditions.js";
 import type { ModelCard } from "../src/model/card.js";
-import { ModelVersionError } from "../src/model/versions.js";
+import { ModelVersionError } from "../src/versions/version-ids.js";
 
 /**
  * /admin: reviewing submissions, retraining, and choosing the model version. Hidden from
@@ -115,7 +115,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
     case "model promote":
     case "model rollback": {
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-      const before = bot.composer.model.version;
+      const before = bot.jobs.model.version;
       try {
         if (sub === "promote") await bot.versions.activate(interaction.options.getString("version", true));
         else await bot.versions.rollback();
@@ -193,7 +193,7 @@ function modelEmbed(bot: BotContext): EmbedBuilder {
   const active = versions.find((v) => v.active);
   const card = active?.card;
   const embed = new EmbedBuilder()
-    .setTitle(`Model version ${bot.composer.model.version}`)
+    .setTitle(`Model version ${bot.jobs.model.version}`)
     .setColor(0x37474f)
     .setDescription(
       card

@@ -4,6 +4,7 @@ import {
   SlashCommandBuilder,
 } from "discord.js";
 import { TUNE_FILE_KINDS } from "../src/bot/attachments.js";
+import { accompanimentOption, instrumentOption } from "../src/bot/command-options.js";
 import { composeFromCommand } from "../src/bot/compose-flow.js";
 import type { BotContext } from "../src/bot/context.js";
 import { COMPOSE_PREFIX } from "../src/bot/custom-id.js";
@@ -11,7 +12,6 @@ import { keySuggestions } from "../src/bot/keys.js";
 import { pressTuneButton } from "../src/bot/tune-buttons.js";
 import { type ComposeInput, LIMITS } from "../src/compose/request.js";
 import { STYLE_NAMES, STYLES } from "../src/compose/styles.js";
-import { ACCOMPANIMENT_NAMES, INSTRUMENT_NAMES } from "../src/render/instruments.js";
 
 /** /compose: a new tune from the model, with buttons to vary it. */
 export const data = new SlashCommandBuilder()
@@ -39,12 +39,7 @@ export const data = new SlashCommandBuilder()
       .setMaxLength(20)
       .setAutocomplete(true),
   )
-  .addStringOption((o) =>
-    o
-      .setName("instrument")
-      .setDescription("Sound of the MIDI file and the audio preview; default fiddle")
-      .addChoices(INSTRUMENT_NAMES.map((name) => ({ name, value: name }))),
-  )
+  .addStringOption(instrumentOption("Sound of the MIDI file and the audio preview; default fiddle"))
   .addStringOption((o) =>
     o
       .setName("form")
@@ -76,12 +71,7 @@ export const data = new SlashCommandBuilder()
       .setDescription("Chord symbols and a backing in the MIDI and audio; default on")
       .addChoices({ name: "on", value: "on" }, { name: "off", value: "off" }),
   )
-  .addStringOption((o) =>
-    o
-      .setName("accompaniment")
-      .setDescription("What plays the chords; default guitar")
-      .addChoices(ACCOMPANIMENT_NAMES.map((name) => ({ name, value: name }))),
-  )
+  .addStringOption(accompanimentOption)
   .addBooleanOption((o) => o.setName("bodhran").setDescription("A bodhrán under the tune; default no"))
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the tune; default no"));
 

@@ -1,6 +1,6 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
 import type { BotContext } from "../src/bot/context.js";
-import { forgetReport } from "../src/bot/forget.js";
+import { forgetReport } from "../src/bot/forget-report.js";
 
 /**
  * /forget: deletes what Tunesmith stores about the caller: uploaded seeds, and submissions

@@ -1,9 +1,11 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
-import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
-import { uploadLimits, withCooldown } from "../src/bot/compose-flow.js";
+import { checkUpload, fetchTune } from "../src/bot/attachments.js";
+import { accompanimentOption, instrumentOption, tuneFileOption } from "../src/bot/command-options.js";
 import type { BotContext } from "../src/bot/context.js";
-import { UserFacingError } from "../src/bot/errors.js";
+import { withCooldown } from "../src/bot/cooldowns.js";
+import { UserFacingError } from "../src/bot/error-replies.js";
 import { harmonizeIntoReply } from "../src/bot/harmonize-flow.js";
+import { uploadLimits } from "../src/bot/interaction-limits.js";
 import { DEFAULTS } from "../src/compose/request.js";
 import {
   ACCOMPANIMENT_NAMES,
@@ -17,25 +19,13 @@ import {
 export const data = new SlashCommandBuilder()
   .setName("harmonize")
   .setDescription("Give your tune chords: chord chart, ABC with chords, score, MIDI and audio with a backing")
-  .addAttachmentOption((o) =>
-    o.setName("tune").setDescription(`${TUNE_FILE_KINDS}, one tune`).setRequired(true),
-  )
-  .addStringOption((o) =>
-    o
-      .setName("instrument")
-      .setDescription("What plays the melody; default fiddle")
-      .addChoices(INSTRUMENT_NAMES.map((name) => ({ name, value: name }))),
-  )
-  .addStringOption((o) =>
-    o
-      .setName("accompaniment")
-      .setDescription("What plays the chords; default guitar")
-      .addChoices(ACCOMPANIMENT_NAMES.map((name) => ({ name, value: name }))),
-  )
+  .addAttachmentOption(tuneFileOption)
+  .addStringOption(instrumentOption("What plays the melody; default fiddle"))
+  .addStringOption(accompanimentOption)
   .addBooleanOption((o) => o.setName("private").setDescription("Only you see the result; default no"));
 
 export async function execute(interaction: ChatInputCommandInteraction, bot: BotContext): Promise<void> {
-  await withCooldown(bot, interaction.user.id, async (started) => {
+  await withCooldown(bot.cooldowns, interaction.user.id, async (started) => {
     const o = interaction.options;
     const upload = o.getAttachment("tune", true);
     const instrument = (o.getString("instrument") ?? DEFAULTS.instrument) as InstrumentName;

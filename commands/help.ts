@@ -50,7 +50,7 @@ export async function execute(interaction: ChatInputCommandInteraction, bot: Bot
         "Under a tune: **Another one** (same settings and form, new tune), **Continue** (adds a part), " +
           "**Hotter**/**Cooler** (temperature ±0.3: more surprising or more conventional), " +
           "**Submit for training** (offers it to the next training run).",
-        `Model: ${bot.composer.model.name} (${bot.composer.model.version}).`,
+        `Model: ${bot.jobs.model.name} (${bot.jobs.model.version}).`,
       ].join("\n"),
     );
   for (const command of bot.commands.values()) {

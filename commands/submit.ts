@@ -1,16 +1,15 @@
 import { type ChatInputCommandInteraction, MessageFlags, SlashCommandBuilder } from "discord.js";
-import { checkUpload, fetchTune, TUNE_FILE_KINDS } from "../src/bot/attachments.js";
-import { uploadLimits } from "../src/bot/compose-flow.js";
+import { checkUpload, fetchTune } from "../src/bot/attachments.js";
+import { tuneFileOption } from "../src/bot/command-options.js";
 import type { BotContext } from "../src/bot/context.js";
+import { uploadLimits } from "../src/bot/interaction-limits.js";
 import { submitForTraining } from "../src/bot/submit-flow.js";
 
 /** /submit: offer a tune for the model's next training run; an admin reviews it first. */
 export const data = new SlashCommandBuilder()
   .setName("submit")
   .setDescription("Offer a tune for training the model (reviewed by an admin first)")
-  .addAttachmentOption((o) =>
-    o.setName("tune").setDescription(`${TUNE_FILE_KINDS}, one tune`).setRequired(true),
-  )
+  .addAttachmentOption(tuneFileOption)
   .addStringOption((o) =>
     o.setName("title").setDescription("The tune's name (default: the file's title)").setMaxLength(100),
   )

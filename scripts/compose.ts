@@ -12,18 +12,18 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
-import { describeForm } from "../src/compose/form.js";
+import { describeForm } from "../src/compose/form-spec.js";
 import { RequestError, validateRequest } from "../src/compose/request.js";
 import { config } from "../src/config.js";
 import { isValidationName } from "../src/model/data.js";
-import { ModelVersions } from "../src/model/versions.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
-import { MusicError } from "../src/music/errors.js";
 import { chordChart } from "../src/music/harmony/chart.js";
 import { importTune } from "../src/music/import.js";
 import { abcKeyName } from "../src/music/key.js";
+import { MusicError } from "../src/music/music-errors.js";
 import { NoveltyIndex } from "../src/music/novelty.js";
 import type { Tune } from "../src/music/tune.js";
+import { ModelVersions } from "../src/versions/model-versions.js";
 
 const { values } = parseArgs({
   options: {

@@ -28,7 +28,7 @@ import { evaluateSamples } from "../src/compose/evaluate-samples.js";
 import { config } from "../src/config.js";
 import { evaluateModelOnCorpus } from "../src/model/evaluate-corpus.js";
 import { measureAgreement } from "../src/music/harmony/agreement.js";
-import { readAnnotatedTunes } from "../src/music/harmony/corpus.js";
+import { readAnnotatedTunes } from "../src/music/harmony/annotated-tunes.js";
 import { DEFAULT_HARMONY_TABLES, loadHarmonyTables } from "../src/music/harmony/load.js";
 
 const { values } = parseArgs({

@@ -6,13 +6,13 @@
  *   npm run retrain -- [--steps 200] [--lr 0.0005] [--batch 32] [--seq 128] [--dry-run] [--json]
  *
  * Started by a parent with child_process.fork (or with --ipc) it also sends the messages
- * of src/retrain/protocol.ts: over the IPC channel when there is one, else as JSON lines
+ * of src/retrain/run-reports.ts: over the IPC channel when there is one, else as JSON lines
  * on stdout. `--run-id <id>` takes over a queued run the parent created.
  */
 import { parseArgs } from "node:util";
 import { config } from "../src/config.js";
-import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../src/retrain/protocol.js";
 import { formatDuration, RETRAIN_DEFAULTS, retrain } from "../src/retrain/retrain.js";
+import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../src/retrain/run-reports.js";
 import { startProgressBar } from "./progress.js";
 
 function usage(problem: string): never {

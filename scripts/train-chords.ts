@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { readAnnotatedTunes } from "../src/music/harmony/corpus.js";
+import { readAnnotatedTunes } from "../src/music/harmony/annotated-tunes.js";
 import { DEFAULT_HARMONY_TABLES } from "../src/music/harmony/load.js";
 import { trainHarmony } from "../src/music/harmony/train.js";
 

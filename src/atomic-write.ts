@@ -3,12 +3,19 @@ import path from "node:path";
 
 /**
  * Writes that a crash cannot leave half-done: data goes to a temporary name, is synced
- * to disk, then renamed over the target (rename is atomic on one filesystem).
+ * to disk, then renamed over the target (rename is atomic on one filesystem). A rename is
+ * durable only once its directory is synced too: `durable` does that where a crash must
+ * not bring the old file back (the active-model pointer).
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: { readonly durable?: boolean } = {},
+): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   await writeFileSynced(tmp, data);
   await fs.rename(tmp, file);
+  if (options.durable) await syncDir(path.dirname(file));
 }
 
 /** Replaces the directory `<dir>/<name>` with one holding exactly `files`, atomically. */
@@ -33,6 +40,39 @@ export async function writeDirAtomic(
   }
   await fs.rename(tmp, target);
   if (moved) await fs.rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Creates the directory `target` whole or not at all: `fill` writes into `staging` (made
+ * empty first), which is synced and renamed to `target`, and the rename synced. On an
+ * error the staging directory is removed and `target` never appears.
+ */
+export async function createDirAtomic(
+  staging: string,
+  target: string,
+  fill: (dir: string) => Promise<void>,
+): Promise<void> {
+  await fs.rm(staging, { recursive: true, force: true });
+  await fs.mkdir(staging);
+  try {
+    await fill(staging);
+    await syncDir(staging);
+    await fs.rename(staging, target);
+    await syncDir(path.dirname(target));
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Makes the renames and deletions in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {

@@ -1,8 +1,8 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { ACTIVE_POINTER } from "./model/versions.js";
 import { DB_FILE } from "./store/store.js";
+import { ACTIVE_POINTER } from "./versions/active-pointer.js";
 
 /**
  * A backup of DATA_DIR while the bot runs: the database through SQLite's online backup API

@@ -145,28 +145,34 @@ function int(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
   };
 }
 
-const httpUrl: Parser<string> = (raw) => {
+/** `raw` as a URL of one of `protocols`; `expected` says what a good value looks like, for each refusal. */
+function urlOf(
+  raw: string,
+  protocols: readonly string[],
+  expected: { readonly url: string; readonly protocol: string },
+): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new Invalid("is not a URL; expected an http:// or https:// URL");
+    throw new Invalid(`is not a URL; expected ${expected.url}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Invalid(`has protocol ${url.protocol}; expected an http:// or https:// URL`);
-  }
+  if (!protocols.includes(url.protocol))
+    throw new Invalid(`has protocol ${url.protocol}; expected ${expected.protocol}`);
+  return url;
+}
+
+const httpUrl: Parser<string> = (raw) => {
+  const expected = "an http:// or https:// URL";
+  urlOf(raw, ["http:", "https:"], { url: expected, protocol: expected });
   return raw;
 };
 
 const redisUrl: Parser<string> = (raw) => {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Invalid("is not a URL; expected redis://[:password@]host[:port][/db] or rediss://…");
-  }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
-    throw new Invalid(`has protocol ${url.protocol}; expected a redis:// or rediss:// URL`);
+  const url = urlOf(raw, ["redis:", "rediss:"], {
+    url: "redis://[:password@]host[:port][/db] or rediss://…",
+    protocol: "a redis:// or rediss:// URL",
+  });
   if (url.hostname === "") throw new Invalid("has no host; expected redis://host:port");
   return raw;
 };

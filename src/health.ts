@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
 
 /**
  * Health endpoints for a process manager or a monitor (HEALTH_PORT, off by default):
@@ -95,6 +96,18 @@ export async function startHealthServer(options: HealthOptions): Promise<HealthS
         server.closeAllConnections();
       }),
   };
+}
+
+/** The health server when `port` is set (HEALTH_PORT), logged where it listens; else undefined. */
+export async function serveHealth(
+  port: number | undefined,
+  options: Omit<HealthOptions, "port">,
+  log: Logger,
+): Promise<HealthServer | undefined> {
+  if (port === undefined) return undefined;
+  const server = await startHealthServer({ port, ...options });
+  log.info({ port: server.port, host: options.host }, "health checks served at /healthz and /readyz");
+  return server;
 }
 
 /**

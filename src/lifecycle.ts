@@ -3,8 +3,8 @@ import { type Config, ConfigError, config } from "./config.js";
 
 /**
  * What every long-running entry point (npm start, start:sharded, worker) does around its
- * work: read the configuration or exit with every problem listed, and stop cleanly on
- * SIGINT/SIGTERM.
+ * work: read the configuration or exit with every problem listed, undo a start-up that
+ * fails half-way, and stop cleanly on SIGINT/SIGTERM.
  */
 
 /** config(), or exit 1 with the list of bad settings (no stack trace: the user fixes .env). */
@@ -51,4 +51,44 @@ export function exitOnSignals(log: Logger, stop: () => Promise<void>, message = 
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+}
+
+/**
+ * Runs a service until SIGINT/SIGTERM (exitOnSignals, installed as `starting` begins); one
+ * that cannot start is logged as `<what> could not start` and the process exits 1.
+ */
+export async function runUntilSignalled(
+  log: Logger,
+  starting: Promise<{ stop(): Promise<void> }>,
+  what: string,
+): Promise<void> {
+  exitOnSignals(log, async () => (await starting).stop());
+  try {
+    await starting;
+  } catch (error) {
+    log.fatal({ err: error }, `${what} could not start`);
+    process.exit(1);
+  }
+}
+
+/** What a start-up has opened so far, closed newest first if it fails half-way. */
+export class Teardown {
+  private readonly steps: (() => unknown)[] = [];
+
+  add(step: () => unknown): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.reverse()) await step();
+  }
+}
+
+/** `stop` run once however often it is called (a signal during a stop, a test's cleanup). */
+export function stopOnce(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= stop();
+    return stopping;
+  };
 }

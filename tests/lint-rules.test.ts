@@ -43,11 +43,26 @@ describe("npm run lint's dependency rules", () => {
     expect(result.output).toContain("no-cycles");
   });
 
-  it("keep Discord out of the composition service", async () => {
-    file("src/music/tune.ts", "export const tune = 1;\n");
-    file("src/compose/generate.ts", 'import "../bot/reply.js";\n');
-    const result = await lint();
-    expect(result.ok).toBe(false);
-    expect(result.output).toContain("compose-and-store-know-no-discord");
-  });
+  const forbiddenImports = [
+    {
+      what: "keep Discord out of the composition service",
+      base: ["src/music/tune.ts", "export const tune = 1;\n"],
+      forbidden: ["src/compose/generate.ts", 'import "../bot/reply.js";\n'],
+      rule: "compose-and-store-know-no-discord",
+    },
+    {
+      what: "keep the model versions free of the bot and the service that use them",
+      base: ["src/compose/generate.ts", "export const generate = 1;\n"],
+      forbidden: ["src/versions/active-model.ts", 'import "../bot/reply.js";\n'],
+      rule: "versions-serve-everyone",
+    },
+  ];
+  for (const { what, base, forbidden, rule } of forbiddenImports)
+    it(what, async () => {
+      file(base[0] as string, base[1] as string);
+      file(forbidden[0] as string, forbidden[1] as string);
+      const result = await lint();
+      expect(result.ok).toBe(false);
+      expect(result.output).toContain(rule);
+    });
 });

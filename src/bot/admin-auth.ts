@@ -1,6 +1,6 @@
 import type { APIInteractionGuildMember, GuildMember } from "discord.js";
 import type { Logger } from "pino";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 
 /**
  * Who may run admin commands. Discord's default member permissions (Administrator) only

@@ -7,7 +7,7 @@ import {
   type InteractionEditReplyOptions,
 } from "discord.js";
 import type { Renderings } from "../compose/renderings.js";
-import type { ReviewDecision, Submission } from "../store/store.js";
+import type { ReviewDecision, Submission } from "../store/submissions.js";
 import { readTune } from "./attachments.js";
 import type { BotContext } from "./context.js";
 import { userText } from "./sanitize.js";
@@ -88,7 +88,7 @@ async function previewFiles(
       maxNotes: bot.settings.maxSeedNotes,
       maxBars: bot.settings.maxSeedBars,
     });
-    const renderings: Renderings = await bot.composer.render(tune, { instrument: "piano" }).result;
+    const renderings: Renderings = await bot.jobs.render(tune, { instrument: "piano" }).result;
     return {
       files: [
         ...(renderings.png ? [{ name: "preview.png", bytes: renderings.png }] : []),

@@ -1,6 +1,6 @@
-import { MusicError } from "../music/errors.js";
 import { type ImportedTune, importTune, looksLikeMidi } from "../music/import.js";
-import { UserFacingError } from "./errors.js";
+import { MusicError } from "../music/music-errors.js";
+import { UserFacingError } from "./error-replies.js";
 import { codeName, userText } from "./sanitize.js";
 
 /**

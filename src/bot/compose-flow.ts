@@ -7,8 +7,10 @@ import {
 import { type ComposeInput, type ComposeRequest, validateRequest } from "../compose/request.js";
 import { checkUpload, fetchTune } from "./attachments.js";
 import type { BotContext } from "./context.js";
-import { beforeDeadline, type Deadline, TIMED_OUT } from "./deadline.js";
-import { UserFacingError } from "./errors.js";
+import { withCooldown } from "./cooldowns.js";
+import { beforeDeadline, TIMED_OUT } from "./deadline.js";
+import { UserFacingError } from "./error-replies.js";
+import { deadlineOf, uploadLimits } from "./interaction-limits.js";
 import { editIfInTime } from "./respond.js";
 import { tuneReply } from "./tune-reply.js";
 
@@ -28,11 +30,6 @@ export interface Composition {
   readonly seedNotes?: readonly string[];
 }
 
-/** When Discord stops taking replies to the interaction, on this host's clock (see DiscordClock). */
-export function deadlineOf(interaction: { createdTimestamp: number }, bot: BotContext): Deadline {
-  return bot.clock.deadline(interaction, bot.settings.interactionLifetimeMs);
-}
-
 export function queuedMessage(ahead: number): string {
   return `Queued — ${ahead} tune${ahead === 1 ? "" : "s"} ahead of yours… I'll post it here when it's done.`;
 }
@@ -46,7 +43,7 @@ export async function composeFromCommand(
   ephemeral: boolean,
 ): Promise<void> {
   const user = interaction.user.id;
-  await withCooldown(bot, user, async (started) => {
+  await withCooldown(bot.cooldowns, user, async (started) => {
     // Everything checkable without a download is refused before the deferral, at once.
     const settled = validateRequest(input, bot.settings.requestLimits);
     const limits = uploadLimits(bot, interaction);
@@ -72,7 +69,7 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
   const { interaction, request } = job;
   const deadline = deadlineOf(interaction, bot);
   // Keyed by the interaction: with a shared queue, a request that arrives twice is composed once.
-  const submitted = bot.composer.submit(request, { key: interaction.id });
+  const submitted = bot.jobs.submit(request, { key: interaction.id });
   // It may fail (a shutdown refusing the queue) while the queue message is being sent: that
   // must not count as unhandled, it is awaited below.
   submitted.result.catch(() => {});
@@ -80,7 +77,7 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
   bot.log.debug({ interaction: interaction.id, position }, "composition submitted");
   if (position > 0) {
     // Everyone running plus those queued before this one.
-    const ahead = bot.composer.running + position - 1;
+    const ahead = bot.jobs.running + position - 1;
     await editIfInTime(interaction, queuedMessage(ahead), deadline, bot.log).catch((error: unknown) => {
       bot.log.warn({ err: error, interaction: interaction.id }, "could not show the queue position");
     });
@@ -108,44 +105,4 @@ export async function composeIntoReply(bot: BotContext, job: Composition): Promi
     deadline,
     bot.log,
   );
-}
-
-/** Refuses a user who composed too recently. */
-function checkCooldown(bot: BotContext, userId: string): void {
-  const wait = bot.cooldowns.secondsLeft(userId);
-  if (wait > 0)
-    throw new UserFacingError(
-      `You're composing quickly! Please wait ${wait} s before asking for another tune.`,
-      "cooldown",
-    );
-}
-
-/**
- * Work one user may ask for once per cooldown: refused at once while they still have to
- * wait; `started` (called once the request is accepted and deferred) starts their pause; a
- * request that then fails is forgiven, so they can fix it and send it again.
- */
-export async function withCooldown(
-  bot: BotContext,
-  userId: string,
-  work: (started: () => void) => Promise<void>,
-): Promise<void> {
-  checkCooldown(bot, userId);
-  try {
-    await work(() => bot.cooldowns.start(userId));
-  } catch (error) {
-    bot.cooldowns.clear(userId);
-    throw error;
-  }
-}
-
-/** Upload limits for files this interaction brings (seeds, submissions). */
-export function uploadLimits(bot: BotContext, interaction: { attachmentSizeLimit: number }) {
-  return {
-    maxBytes: Math.min(bot.settings.maxAttachmentBytes, interaction.attachmentSizeLimit),
-    maxNotes: bot.settings.maxSeedNotes,
-    maxBars: bot.settings.maxSeedBars,
-    timeoutMs: bot.settings.downloadTimeoutMs,
-    slots: bot.downloads,
-  };
 }

@@ -5,12 +5,12 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
 import type { Logger } from "pino";
-import type { ActiveModelFollower } from "../compose/active-model.js";
 import type { RequestLimits } from "../compose/request.js";
 import type { JobQueue } from "../jobs/queue.js";
-import type { ModelVersions } from "../model/versions.js";
 import type { Vocabulary } from "../music/vocabulary.js";
 import type { Store } from "../store/store.js";
+import type { ActiveModelFollower } from "../versions/active-model.js";
+import type { ModelVersions } from "../versions/model-versions.js";
 import type { AdminPolicy } from "./admin-auth.js";
 import type { DownloadSlots } from "./attachments.js";
 import type { Cooldowns } from "./cooldowns.js";
@@ -20,7 +20,8 @@ import type { Retraining } from "./retraining.js";
 /** What command handlers may use; handed to each call, so handlers hold no state of their own. */
 export interface BotContext {
   readonly settings: BotSettings;
-  readonly composer: Composing;
+  /** Where compositions, renderings and retraining runs go (src/jobs). */
+  readonly jobs: HandlerJobs;
   readonly store: Store;
   /** The model's vocabulary (MODEL_DIR/vocab.json), to judge submissions. */
   readonly vocabulary: Vocabulary;
@@ -29,7 +30,7 @@ export interface BotContext {
   readonly downloads: DownloadSlots;
   /** The model versions on disk and which one is active. */
   readonly versions: ModelVersions;
-  /** Moves the composer to the active version (after a promotion or rollback). */
+  /** Moves the job queue to the active version (after a promotion or rollback). */
   readonly follower: ActiveModelFollower;
   readonly retraining: Retraining;
   readonly commands: ReadonlyMap<string, Command>;
@@ -42,7 +43,7 @@ export interface BotContext {
  * The part of the job queue handlers use: the compose pool in this process, or Redis and
  * worker processes (src/jobs). A test may stand in for it.
  */
-export type Composing = Pick<JobQueue, "submit" | "render" | "running" | "waiting" | "model">;
+export type HandlerJobs = Pick<JobQueue, "submit" | "render" | "running" | "waiting" | "model">;
 
 export interface BotSettings {
   readonly maxAttachmentBytes: number;

@@ -1,3 +1,5 @@
+import { UserFacingError } from "./error-replies.js";
+
 /**
  * Per-user pause between compositions, so one person cannot keep the composer to
  * themselves. In memory on purpose: a restart forgiving everyone is harmless.
@@ -29,5 +31,29 @@ export class Cooldowns {
   /** Forgives a request that failed through no fault of the user's, or one they must fix and resend. */
   clear(userId: string): void {
     this.until.delete(userId);
+  }
+}
+
+/**
+ * Work one user may ask for once per cooldown: refused at once while they still have to
+ * wait; `started` (called once the request is accepted and deferred) starts their pause; a
+ * request that then fails is forgiven, so they can fix it and send it again.
+ */
+export async function withCooldown(
+  cooldowns: Cooldowns,
+  userId: string,
+  work: (started: () => void) => Promise<void>,
+): Promise<void> {
+  const wait = cooldowns.secondsLeft(userId);
+  if (wait > 0)
+    throw new UserFacingError(
+      `You're composing quickly! Please wait ${wait} s before asking for another tune.`,
+      "cooldown",
+    );
+  try {
+    await work(() => cooldowns.start(userId));
+  } catch (error) {
+    cooldowns.clear(userId);
+    throw error;
   }
 }

@@ -4,10 +4,10 @@ import { loadHarmonyTables } from "../music/harmony/load.js";
 import { tonicName } from "../music/key.js";
 import type { Tune } from "../music/tune.js";
 import type { AccompanimentName, InstrumentName } from "../render/instruments.js";
-import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
 import { beforeDeadline, TIMED_OUT } from "./deadline.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
+import { deadlineOf } from "./interaction-limits.js";
 import { editIfInTime } from "./respond.js";
 import { userText } from "./sanitize.js";
 import { chordsField, fitFiles, tuneFiles } from "./tune-reply.js";
@@ -30,7 +30,7 @@ export async function harmonizeIntoReply(bot: BotContext, job: Harmonization): P
   const { interaction } = job;
   const deadline = deadlineOf(interaction, bot);
   const tune = harmonise(job.tune, loadHarmonyTables());
-  const submitted = bot.composer.render(tune, {
+  const submitted = bot.jobs.render(tune, {
     instrument: job.instrument,
     accompaniment: job.accompaniment,
   });

@@ -3,7 +3,7 @@
  * when there is no token; on SIGINT/SIGTERM it finishes or cleanly refuses the work in
  * progress, closes the gateway and exits 0.
  */
-import { configOrExit, exitOnSignals } from "../lifecycle.js";
+import { configOrExit, runUntilSignalled } from "../lifecycle.js";
 import { getLog } from "../log.js";
 import { startBot } from "./start.js";
 import { MISSING_TOKEN_HELP } from "./token-help.js";
@@ -14,11 +14,4 @@ if (!configOrExit().discordToken) {
 }
 
 const log = getLog();
-const starting = startBot({ log });
-exitOnSignals(log, async () => (await starting).stop());
-try {
-  await starting;
-} catch (error) {
-  log.fatal({ err: error }, "the bot could not start");
-  process.exit(1);
-}
+await runUntilSignalled(log, startBot({ log }), "the bot");

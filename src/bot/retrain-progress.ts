@@ -1,6 +1,6 @@
 import { EmbedBuilder } from "discord.js";
-import type { RetrainProgress, RetrainSummary } from "../retrain/protocol.js";
 import { formatDuration } from "../retrain/retrain.js";
+import type { RetrainProgress, RetrainSummary } from "../retrain/run-reports.js";
 
 /**
  * What an admin watching a retraining run sees: a progress embed edited as the run goes,

@@ -7,15 +7,15 @@ import {
   type MessageEditOptions,
 } from "discord.js";
 import type { Logger } from "pino";
-import type { ActiveModelFollower } from "../compose/active-model.js";
 import type { RetrainRun, RetrainStart } from "../jobs/queue.js";
-import type { ModelVersions } from "../model/versions.js";
 import { RetrainBusyError, startRetrainProcess } from "../retrain/process.js";
-import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../retrain/protocol.js";
+import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../retrain/run-reports.js";
 import type { Store } from "../store/store.js";
+import type { ActiveModelFollower } from "../versions/active-model.js";
+import type { ModelVersions } from "../versions/model-versions.js";
 import type { Deadline } from "./deadline.js";
 import type { DiscordClock } from "./discord-clock.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 import { progressEmbed, resultEmbed } from "./retrain-progress.js";
 
 /**

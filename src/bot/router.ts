@@ -9,7 +9,13 @@ import {
   RESTJSONErrorCodes,
 } from "discord.js";
 import type { BotContext, Command } from "./context.js";
-import { internalMessage, isDiscordFailure, newErrorId, UserFacingError, userMessage } from "./errors.js";
+import {
+  internalMessage,
+  isDiscordFailure,
+  newErrorId,
+  UserFacingError,
+  userMessage,
+} from "./error-replies.js";
 import { tellPrivately } from "./respond.js";
 
 /**

@@ -1,20 +1,21 @@
 import { once } from "node:events";
 import { type Client, Events, RESTEvents, Status } from "discord.js";
 import type { Logger } from "pino";
-import { followActiveModel } from "../compose/active-model.js";
 import { ComposePool } from "../compose/pool.js";
 import { type Config, config, redisLocation } from "../config.js";
-import { type HealthServer, healthPortOf, startHealthServer } from "../health.js";
+import { type Check, type HealthServer, healthPortOf, serveHealth } from "../health.js";
 import { RedisJobQueue } from "../jobs/bullmq.js";
 import { LocalJobQueue } from "../jobs/local.js";
 import type { JobQueue } from "../jobs/queue.js";
+import { stopOnce, Teardown } from "../lifecycle.js";
 import { getLog } from "../log.js";
 import { initBackend } from "../model/backend.js";
 import { readModelVocabulary } from "../model/model-dir.js";
-import { ModelVersions } from "../model/versions.js";
 import { retrainChildEnv } from "../retrain/process.js";
 import { startSeedPruning } from "../store/seed-retention.js";
 import { openStore, type Store } from "../store/store.js";
+import { followActiveModel } from "../versions/active-model.js";
+import { type ActiveVersion, ModelVersions } from "../versions/model-versions.js";
 import { DOWNLOAD_TIMEOUT_MS, DownloadSlots } from "./attachments.js";
 import { createClient } from "./client.js";
 import type { BotContext, BotSettings, Command } from "./context.js";
@@ -70,11 +71,167 @@ export class MissingTokenError extends Error {
   }
 }
 
+/** What /readyz looks at, filled in as the bot starts: it answers "not ready" until then. */
+interface Live {
+  store?: Store;
+  jobs?: JobQueue;
+  client?: Client;
+  stopping?: boolean;
+}
+
 export async function startBot(options: StartBotOptions = {}): Promise<RunningBot> {
   const cfg: Config = { ...config(), ...options.config };
   if (!cfg.discordToken) throw new MissingTokenError();
   const log = options.log ?? getLog();
-  const settings: BotSettings = {
+  const teardown = new Teardown();
+  const live: Live = {};
+  try {
+    const port = cfg.healthPort === undefined ? undefined : healthPortOf(cfg.healthPort);
+    const health = await serveHealth(port, { host: cfg.healthHost, checks: readyChecks(live) }, log);
+    if (health) teardown.add(() => health.close());
+    const services = await startServices(cfg, options, log, teardown, live);
+    const { bot, jobs, pool } = services;
+    const router = new InteractionRouter(bot);
+    const client = createClient(cfg.discordApiUrl);
+    live.client = client;
+    teardown.add(() => client.destroy());
+    const readyClient = await connectToDiscord(client, {
+      router,
+      clock: bot.clock,
+      token: cfg.discordToken,
+      commandNames: [...bot.commands.keys()],
+      log,
+    });
+    const stop = stopOnce(() => stopBot({ ...services, router, client, health, live }));
+    return {
+      client: readyClient,
+      pool,
+      jobs,
+      store: bot.store,
+      commands: bot.commands,
+      router,
+      health,
+      stop,
+    };
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+}
+
+/** What the bot runs besides its Discord client. */
+interface Services {
+  readonly bot: BotContext;
+  readonly jobs: JobQueue;
+  readonly pool: ComposePool | undefined;
+  /** Whether the bot closes the job queue (not when a test lent it). */
+  readonly ownsJobs: boolean;
+  readonly pruning: { stop(): void };
+}
+
+/**
+ * Everything the handlers use (BotContext): the store, the commands, the model versions,
+ * the job queue on the active one and following it, retraining; each undone by `teardown`.
+ */
+async function startServices(
+  cfg: Config,
+  options: StartBotOptions,
+  log: Logger,
+  teardown: Teardown,
+  live: Live,
+): Promise<Services> {
+  const settings = botSettings(cfg, options.settings);
+  const { store, pruning } = openBotStore(cfg, log, teardown);
+  live.store = store;
+  const vocabulary = readModelVocabulary(cfg.modelDir);
+  const commands = await loadCommands(options.commandsDir);
+  // Activating a version first loads it here to check it, so this thread needs TensorFlow too.
+  await initBackend(cfg.tfBackend, (line) => log.debug(line));
+  const versions = new ModelVersions({ dataDir: cfg.dataDir, baseModelDir: cfg.modelDir, store });
+  const { jobs, pool, ownsJobs } = await startJobs(cfg, options, activeVersion(versions, log), log);
+  live.jobs = jobs;
+  if (ownsJobs) teardown.add(() => jobs.close());
+  // A run that will never finish (its process died with the last bot): say so in its record.
+  for (const run of await jobs.failInterruptedRuns(store)) log.warn({ run: run.id }, run.reason);
+  const follower = followActiveModel(versions, jobs, {
+    pollMs: cfg.modelPollSeconds * 1000,
+    log: (level, fields, message) => log[level](fields, message),
+  });
+  teardown.add(() => follower.stop());
+  await follower.sync();
+  const clock = new DiscordClock(log);
+  const retraining = new Retraining({
+    store,
+    versions,
+    follower,
+    env: retrainChildEnv(cfg),
+    start: (run) => jobs.startRetrain(run),
+    log,
+    progressEveryMs: settings.retrainProgressMs,
+    interactionLifetimeMs: settings.interactionLifetimeMs,
+    clock,
+  });
+  teardown.add(() => retraining.stop());
+  logComposerReady(cfg, jobs, log);
+  const bot: BotContext = {
+    settings,
+    jobs,
+    store,
+    vocabulary,
+    cooldowns: new Cooldowns(settings.cooldownMs),
+    downloads: new DownloadSlots(cfg.maxConcurrentDownloads),
+    versions,
+    follower,
+    retraining,
+    commands,
+    clock,
+    log,
+  };
+  return { bot, jobs, pool, ownsJobs, pruning };
+}
+
+/**
+ * Shuts the bot down in the order that loses no work: refuse new interactions, let the
+ * queue finish what is running (queued jobs are refused and their users told), wait for
+ * the replies to go out, then close the gateway and the store.
+ */
+async function stopBot(
+  running: Services & {
+    readonly router: InteractionRouter;
+    readonly client: Client;
+    readonly health: HealthServer | undefined;
+    readonly live: Live;
+  },
+): Promise<void> {
+  const { router, bot, jobs, client, health } = running;
+  const { log } = bot;
+  router.stopAccepting();
+  running.live.stopping = true;
+  log.info({ inFlight: router.busy }, "stopping: finishing the work in progress");
+  bot.follower.stop();
+  running.pruning.stop();
+  // A retraining run is cancelled (recorded as such; nothing is activated) rather than orphaned.
+  await bot.retraining.stop();
+  if (running.ownsJobs) await jobs.close();
+  if (!(await router.settle(SETTLE_TIMEOUT_MS)))
+    log.warn({ inFlight: router.busy }, "stopping with interactions still running");
+  await client.destroy();
+  bot.store.close();
+  await health?.close();
+  log.info("stopped");
+}
+
+/** The version to serve, with the store brought in line with the pointer first. */
+function activeVersion(versions: ModelVersions, log: Logger): ActiveVersion {
+  versions.reconcile();
+  const active = versions.activeVersion();
+  if (active.fallbackReason) log.warn({ reason: active.fallbackReason }, "serving the shipped model instead");
+  return active;
+}
+
+/** The handlers' settings from the configuration, with a test's overrides on top. */
+function botSettings(cfg: Config, overrides: Partial<BotSettings> = {}): BotSettings {
+  return {
     maxAttachmentBytes: cfg.maxAttachmentBytes,
     maxSeedNotes: cfg.maxSeedNotes,
     maxSeedBars: cfg.maxSeedBars,
@@ -84,185 +241,127 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
     downloadTimeoutMs: DOWNLOAD_TIMEOUT_MS,
     admins: { userIds: cfg.adminUserIds, roleIds: cfg.adminRoleIds },
     retrainProgressMs: RETRAIN_PROGRESS_MS,
-    ...options.settings,
+    ...overrides,
   };
+}
 
-  const cleanup: (() => Promise<void> | void)[] = [];
-  const undo = async () => {
-    for (const step of cleanup.reverse()) await step();
+function readyChecks(live: Live): Record<string, Check> {
+  return {
+    gateway: () => {
+      if (live.stopping) return "stopping";
+      const status = live.client?.ws.status;
+      if (status === undefined) return "not connected yet";
+      return status === Status.Ready ? undefined : `not connected (${Status[status]})`;
+    },
+    model: async () => (live.jobs ? (await live.jobs.health()).model : "not loaded yet"),
+    queue: async () => (live.jobs ? (await live.jobs.health()).queue : "not started yet"),
+    store: () => (live.store ? live.store.checkWritable() : "not open yet"),
   };
-  // What /readyz looks at, filled in as the bot starts: it answers "not ready" until then.
-  const live: { store?: Store; jobs?: JobQueue; client?: Client; stopping?: boolean } = {};
-  try {
-    let health: HealthServer | undefined;
-    if (cfg.healthPort !== undefined) {
-      const server = await startHealthServer({
-        port: healthPortOf(cfg.healthPort),
-        host: cfg.healthHost,
-        checks: {
-          gateway: () => {
-            if (live.stopping) return "stopping";
-            const status = live.client?.ws.status;
-            if (status === undefined) return "not connected yet";
-            return status === Status.Ready ? undefined : `not connected (${Status[status]})`;
-          },
-          model: async () => (live.jobs ? (await live.jobs.health()).model : "not loaded yet"),
-          queue: async () => (live.jobs ? (await live.jobs.health()).queue : "not started yet"),
-          store: () => (live.store ? live.store.checkWritable() : "not open yet"),
-        },
-      });
-      health = server;
-      cleanup.push(() => server.close());
-      log.info({ port: server.port, host: cfg.healthHost }, "health checks served at /healthz and /readyz");
-    }
-    const store = openStore(cfg.dataDir);
-    live.store = store;
-    cleanup.push(() => store.close());
-    log.info({ file: store.file }, "store open");
-    const pruning = startSeedPruning({
-      store,
-      retentionDays: cfg.seedRetentionDays,
-      onPruned: (deleted, cutoff) => {
-        if (deleted > 0) log.info({ deleted, before: cutoff.toISOString() }, "old seeds deleted");
-      },
-      onError: (error) => log.warn({ err: error }, "could not delete old seeds; trying again in an hour"),
-    });
-    cleanup.push(() => pruning.stop());
-    const vocabulary = readModelVocabulary(cfg.modelDir);
-    const commands = await loadCommands(options.commandsDir);
-    // Activating a version first loads it here to check it, so this thread needs TensorFlow too.
-    await initBackend(cfg.tfBackend, (line) => log.debug(line));
-    const versions = new ModelVersions({ dataDir: cfg.dataDir, baseModelDir: cfg.modelDir, store });
-    versions.reconcile();
-    const active = versions.activeVersion();
-    if (active.fallbackReason)
-      log.warn({ reason: active.fallbackReason }, "serving the shipped model instead");
+}
 
-    let pool: ComposePool | undefined = options.pool;
-    let jobs: JobQueue;
-    const ownsJobs = options.jobs === undefined;
-    if (options.jobs) jobs = options.jobs;
-    else if (pool) jobs = new LocalJobQueue(pool, false);
-    else if (cfg.redisUrl) {
-      jobs = await RedisJobQueue.connect({
-        url: cfg.redisUrl,
-        prefix: cfg.redisPrefix,
-        source: { modelDir: active.dir, modelVersion: active.id },
-        log,
-      });
-    } else {
-      pool = await ComposePool.start({
-        size: cfg.composeConcurrency,
-        modelDir: active.dir,
-        modelVersion: active.id,
-        backend: cfg.tfBackend,
-        maxQueue: cfg.composeMaxQueue,
-        workerHeapMb: cfg.composeWorkerHeapMb,
-      });
-      jobs = new LocalJobQueue(pool, true);
-    }
-    const queue = jobs;
-    live.jobs = jobs;
-    if (ownsJobs) cleanup.push(() => queue.close());
-    // A run that will never finish (its process died with the last bot): say so in its record.
-    for (const run of await jobs.failInterruptedRuns(store)) log.warn({ run: run.id }, run.reason);
-    const follower = followActiveModel(versions, jobs, {
-      pollMs: cfg.modelPollSeconds * 1000,
-      log: (level, fields, message) => log[level](fields, message),
-    });
-    cleanup.push(() => follower.stop());
-    await follower.sync();
-    const clock = new DiscordClock(log);
-    const retraining = new Retraining({
-      store,
-      versions,
-      follower,
-      env: retrainChildEnv(cfg),
-      start: (run) => queue.startRetrain(run),
+/** The store, and the hourly deletion of seeds older than SEED_RETENTION_DAYS. */
+function openBotStore(
+  cfg: Config,
+  log: Logger,
+  teardown: Teardown,
+): { store: Store; pruning: { stop(): void } } {
+  const store = openStore(cfg.dataDir);
+  teardown.add(() => store.close());
+  log.info({ file: store.file }, "store open");
+  const pruning = startSeedPruning({
+    store,
+    retentionDays: cfg.seedRetentionDays,
+    onPruned: (deleted, cutoff) => {
+      if (deleted > 0) log.info({ deleted, before: cutoff.toISOString() }, "old seeds deleted");
+    },
+    onError: (error) => log.warn({ err: error }, "could not delete old seeds; trying again in an hour"),
+  });
+  teardown.add(() => pruning.stop());
+  return { store, pruning };
+}
+
+/**
+ * Where compositions and retraining runs go: the queue a test lends, a local queue over a
+ * lent pool, Redis workers (REDIS_URL), or a pool of this process's own on the active version.
+ */
+async function startJobs(
+  cfg: Config,
+  options: StartBotOptions,
+  active: ActiveVersion,
+  log: Logger,
+): Promise<{ jobs: JobQueue; pool: ComposePool | undefined; ownsJobs: boolean }> {
+  if (options.jobs) return { jobs: options.jobs, pool: options.pool, ownsJobs: false };
+  if (options.pool)
+    return { jobs: new LocalJobQueue(options.pool, false), pool: options.pool, ownsJobs: true };
+  if (cfg.redisUrl) {
+    const jobs = await RedisJobQueue.connect({
+      url: cfg.redisUrl,
+      prefix: cfg.redisPrefix,
+      source: { modelDir: active.dir, modelVersion: active.id },
       log,
-      progressEveryMs: settings.retrainProgressMs,
-      interactionLifetimeMs: settings.interactionLifetimeMs,
-      clock,
     });
-    cleanup.push(() => retraining.stop());
-    log.info(
-      {
-        model: jobs.model.name,
-        version: jobs.model.version,
-        backend: jobs.model.backend,
-        ...(jobs.kind === "redis" && cfg.redisUrl
-          ? { queue: redisLocation(cfg.redisUrl), prefix: cfg.redisPrefix }
-          : { workers: cfg.composeConcurrency }),
-      },
-      "composer ready",
-    );
-
-    const bot: BotContext = {
-      settings,
-      composer: jobs,
-      store,
-      vocabulary,
-      cooldowns: new Cooldowns(settings.cooldownMs),
-      downloads: new DownloadSlots(cfg.maxConcurrentDownloads),
-      versions,
-      follower,
-      retraining,
-      commands,
-      clock,
-      log,
-    };
-    const router = new InteractionRouter(bot);
-    const client = createClient(cfg.discordApiUrl);
-    live.client = client;
-    cleanup.push(() => client.destroy());
-    // Every REST response says what time it is on Discord's side. A fetch Response reaches
-    // listeners as a clone, whose unread body would be buffered: it is let go at once. (Other
-    // responses come as a shallow copy sharing discord.js's own body, which must be left alone.)
-    client.rest.on(RESTEvents.Response, (_request, response) => {
-      clock.observeDate(response.headers.get("date"));
-      if (response instanceof Response) response.body?.cancel().catch(() => {});
-    });
-    router.attach(client);
-    watchConnection(client, log);
-
-    const ready = once(client, Events.ClientReady) as Promise<[Client<true>]>;
-    await client.login(cfg.discordToken);
-    const [readyClient] = await ready;
-    log.info(
-      {
-        user: readyClient.user.tag,
-        guilds: readyClient.guilds.cache.size,
-        commands: [...commands.keys()],
-        ...(readyClient.shard ? { shards: readyClient.shard.ids, of: readyClient.shard.count } : {}),
-      },
-      "connected to Discord",
-    );
-
-    let stopping: Promise<void> | undefined;
-    const stop = () => {
-      stopping ??= (async () => {
-        router.stopAccepting();
-        live.stopping = true;
-        log.info({ inFlight: router.busy }, "stopping: finishing the work in progress");
-        follower.stop();
-        pruning.stop();
-        // A retraining run is cancelled (recorded as such; nothing is activated) rather than orphaned.
-        await retraining.stop();
-        if (ownsJobs) await jobs.close();
-        if (!(await router.settle(SETTLE_TIMEOUT_MS)))
-          log.warn({ inFlight: router.busy }, "stopping with interactions still running");
-        await client.destroy();
-        store.close();
-        await health?.close();
-        log.info("stopped");
-      })();
-      return stopping;
-    };
-    return { client: readyClient, pool, jobs, store, commands, router, health, stop };
-  } catch (error) {
-    await undo();
-    throw error;
+    return { jobs, pool: undefined, ownsJobs: true };
   }
+  const pool = await ComposePool.start({
+    size: cfg.composeConcurrency,
+    modelDir: active.dir,
+    modelVersion: active.id,
+    backend: cfg.tfBackend,
+    maxQueue: cfg.composeMaxQueue,
+    workerHeapMb: cfg.composeWorkerHeapMb,
+  });
+  return { jobs: new LocalJobQueue(pool, true), pool, ownsJobs: true };
+}
+
+function logComposerReady(cfg: Config, jobs: JobQueue, log: Logger): void {
+  log.info(
+    {
+      model: jobs.model.name,
+      version: jobs.model.version,
+      backend: jobs.model.backend,
+      ...(jobs.kind === "redis" && cfg.redisUrl
+        ? { queue: redisLocation(cfg.redisUrl), prefix: cfg.redisPrefix }
+        : { workers: cfg.composeConcurrency }),
+    },
+    "composer ready",
+  );
+}
+
+/** Logs in; resolves with the client once Discord says it is ready. */
+async function connectToDiscord(
+  client: Client,
+  how: {
+    readonly router: InteractionRouter;
+    readonly clock: DiscordClock;
+    readonly token: string;
+    /** Logged once connected. */
+    readonly commandNames: readonly string[];
+    readonly log: Logger;
+  },
+): Promise<Client<true>> {
+  const { router, clock, token, log } = how;
+  // Every REST response says what time it is on Discord's side. A fetch Response reaches
+  // listeners as a clone, whose unread body would be buffered: it is let go at once. (Other
+  // responses come as a shallow copy sharing discord.js's own body, which must be left alone.)
+  client.rest.on(RESTEvents.Response, (_request, response) => {
+    clock.observeDate(response.headers.get("date"));
+    if (response instanceof Response) response.body?.cancel().catch(() => {});
+  });
+  router.attach(client);
+  watchConnection(client, log);
+  const ready = once(client, Events.ClientReady) as Promise<[Client<true>]>;
+  await client.login(token);
+  const [readyClient] = await ready;
+  log.info(
+    {
+      user: readyClient.user.tag,
+      guilds: readyClient.guilds.cache.size,
+      commands: how.commandNames,
+      ...(readyClient.shard ? { shards: readyClient.shard.ids, of: readyClient.shard.count } : {}),
+    },
+    "connected to Discord",
+  );
+  return readyClient;
 }
 
 /** Gateway trouble is normal (discord.js reconnects and resumes); it is logged, not fatal. */

@@ -1,11 +1,11 @@
 import { shiftOctaves } from "../compose/seed.js";
 import { checkBars, describeBarProblem } from "../music/bar-check.js";
 import { roundTrips, tokenHash } from "../music/corpus.js";
-import { MusicError } from "../music/errors.js";
+import { MusicError } from "../music/music-errors.js";
 import { tuneToTokens } from "../music/tokens.js";
 import { splitAtLastMeter, type Tune } from "../music/tune.js";
 import type { Vocabulary } from "../music/vocabulary.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
 
 /**
  * Whether a tune can join the training data, judged as the corpus builder judges tunes:

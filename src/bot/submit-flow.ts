@@ -6,9 +6,9 @@ import {
 } from "discord.js";
 import type { Tune } from "../music/tune.js";
 import { sentence } from "./attachments.js";
-import { deadlineOf } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
+import { deadlineOf } from "./interaction-limits.js";
 import { editIfInTime } from "./respond.js";
 import { codeName, userText } from "./sanitize.js";
 import { prepareTrainingTune } from "./submission.js";
@@ -117,7 +117,7 @@ async function preview(bot: BotContext, tune: Tune, submission: number): Promise
   if (tune.elements.filter((e) => e.kind === "note").length > PREVIEW_MAX_NOTES) return undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const rendering = bot.composer.render(tune, { instrument: "piano", audio: false });
+    const rendering = bot.jobs.render(tune, { instrument: "piano", audio: false });
     rendering.result.catch(() => {}); // may finish after we stopped waiting
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), PREVIEW_WAIT_MS);

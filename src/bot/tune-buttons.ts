@@ -1,11 +1,13 @@
 import { type ButtonInteraction, MessageFlags } from "discord.js";
 import { validateRequest } from "../compose/request.js";
 import type { Tune } from "../music/tune.js";
-import { download, readTune } from "./attachments.js";
-import { composeIntoReply, uploadLimits, withCooldown } from "./compose-flow.js";
+import { download, readTune, type UploadLimits } from "./attachments.js";
+import { composeIntoReply } from "./compose-flow.js";
 import type { BotContext } from "./context.js";
+import { withCooldown } from "./cooldowns.js";
 import { decodeTuneButton, stepTemperature, type TuneAction, type TuneSettings } from "./custom-id.js";
-import { UserFacingError } from "./errors.js";
+import { UserFacingError } from "./error-replies.js";
+import { uploadLimits } from "./interaction-limits.js";
 import { submitForTraining } from "./submit-flow.js";
 import { formatTemperature } from "./tune-reply.js";
 
@@ -31,7 +33,7 @@ export async function pressTuneButton(interaction: ButtonInteraction, bot: BotCo
   if (!settings) throw new UserFacingError(OUTDATED, "unknown");
   const action = button.action;
   const user = interaction.user.id;
-  await withCooldown(bot, user, async (started) => {
+  await withCooldown(bot.cooldowns, user, async (started) => {
     // A private tune's variations stay private.
     const ephemeral = interaction.message.flags.has(MessageFlags.Ephemeral);
     await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
@@ -78,7 +80,7 @@ export async function variation(
   settings: TuneSettings,
   interaction: ButtonInteraction,
   bot: BotContext,
-  limits: ReturnType<typeof uploadLimits>,
+  limits: UploadLimits,
 ): Promise<Variation> {
   const by = `(for ${interaction.user.displayName}):`;
   switch (action) {
@@ -111,11 +113,7 @@ export async function variation(
 }
 
 /** The seed a tune was composed from, read back from the store for a variation of it. */
-function storedSeed(
-  settings: TuneSettings,
-  bot: BotContext,
-  limits: ReturnType<typeof uploadLimits>,
-): Pick<Variation, "seed"> {
+function storedSeed(settings: TuneSettings, bot: BotContext, limits: UploadLimits): Pick<Variation, "seed"> {
   if (settings.seedId === undefined) return {};
   const stored = bot.store.getSeed(settings.seedId);
   if (!stored)
@@ -132,7 +130,7 @@ function randomSeedValue(): number {
 /** The tune.abc attached to the message the button is on. */
 async function tuneOfMessage(
   interaction: ButtonInteraction,
-  limits: ReturnType<typeof uploadLimits>,
+  limits: UploadLimits,
 ): Promise<{ tune: Tune; bytes: Uint8Array }> {
   const file = interaction.message.attachments.find((a) => a.name === "tune.abc");
   if (!file) throw new UserFacingError("This message has no tune.abc any more, so I can't use its tune.");

@@ -7,7 +7,7 @@ import {
   type InteractionEditReplyOptions,
 } from "discord.js";
 import type { ComposeResult } from "../compose/composer.js";
-import { describeForm } from "../compose/form.js";
+import { describeForm } from "../compose/form-spec.js";
 import { chordChart } from "../music/harmony/chart.js";
 import { abcKeyName, tonicName } from "../music/key.js";
 import type { Tune } from "../music/tune.js";

@@ -42,15 +42,16 @@ const load = (source: ModelSource) =>
     ...(source.modelVersion ? { version: source.modelVersion } : {}),
   });
 
+/** Tells the pool a model could not be loaded, and why. */
+const failed = (type: "failed-to-start" | "reload-failed", e: unknown) =>
+  port.postMessage({ type, message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
+
 let composer: Composer;
 try {
   composer = await load(setup);
   port.postMessage({ type: "ready", model: composer.model } satisfies WorkerMessage);
 } catch (e) {
-  port.postMessage({
-    type: "failed-to-start",
-    message: e instanceof Error ? e.message : String(e),
-  } satisfies WorkerMessage);
+  failed("failed-to-start", e);
   process.exit(1);
 }
 
@@ -63,10 +64,7 @@ port.on("message", async (message: WorkerRequest) => {
       port.postMessage({ type: "reloaded", model: composer.model } satisfies WorkerMessage);
     } catch (e) {
       // Keep composing with the model we have.
-      port.postMessage({
-        type: "reload-failed",
-        message: e instanceof Error ? e.message : String(e),
-      } satisfies WorkerMessage);
+      failed("reload-failed", e);
     }
     return;
   }

@@ -27,7 +27,7 @@ export interface Composer {
 
 export interface ModelInfo {
   readonly name: string;
-  /** The model version's id (see src/model/versions.ts), or the training date without one. */
+  /** The model version's id (see src/versions/version-ids.ts), or the training date without one. */
   readonly version: string;
   readonly backend: string;
 }

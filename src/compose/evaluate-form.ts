@@ -84,22 +84,65 @@ export async function evaluateForm(
   corpus: string,
   options: FormEvaluationOptions,
 ): Promise<FormEvaluation> {
-  const analysis = analyseCorpus(readCorpusSources(corpus));
-  const tunes = analysis.usable.map((t) => t.tune);
+  const split = splitCorpus(corpus);
+  const { real, training } = split;
+  // One generator for every composed tune, in a fixed order: the same tunes every run.
+  const rng = new Rng(2027);
+  const started = performance.now();
+  const composed = await composeLikeReal(composer, split, options, rng);
+  const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
+  const composedTunes = composed.map((c) => c.tune);
+  const { measures, parts } = compareForms(composedTunes, real);
+  const styles = await recogniseStyles(composer, split, composed, options, rng);
+  return {
+    samples: composedTunes.length,
+    real: real.length,
+    measures,
+    parts,
+    classifier: realOrComposed(real, composedTunes),
+    styles,
+    novelty: noveltyOf(composedTunes, training),
+    msPerTune,
+  };
+}
+
+/** The collection's tunes by split, and the styles composition offers with a tune type. */
+interface CorpusSplit {
+  readonly tunes: readonly Tune[];
+  readonly training: readonly Tune[];
+  /** Held-out tunes of an offered style: what composed tunes are measured against. */
+  readonly real: readonly Tune[];
+  readonly styled: readonly StyleName[];
+  styleOf(tune: Tune): StyleName | undefined;
+}
+
+interface Composed {
+  readonly tune: Tune;
+  readonly style: StyleName;
+}
+
+function splitCorpus(corpus: string): CorpusSplit {
+  const tunes = analyseCorpus(readCorpusSources(corpus)).usable.map((t) => t.tune);
   const rhythmOf = (s: StyleName) => (STYLES[s] as Style).rhythm;
   const styled = STYLE_NAMES.filter((s) => rhythmOf(s) !== undefined);
   const styleOf = (t: Tune) => styled.find((s) => rhythmOf(s) === t.rhythm);
   const training = tunes.filter((t) => !isValidationName(t.title));
   const real = tunes.filter((t) => isValidationName(t.title) && styleOf(t));
   if (real.length === 0) throw new Error(`no held-out tunes of a known type in ${corpus}`);
+  return { tunes, training, real, styled, styleOf };
+}
 
-  // Composed tunes mirror the real ones' mix of styles and keys.
-  const rng = new Rng(2027);
-  const composed: { tune: Tune; style: StyleName }[] = [];
-  const started = performance.now();
+/** `options.samples` tunes composed at the defaults, mirroring the real ones' mix of styles and keys. */
+async function composeLikeReal(
+  composer: Composer,
+  split: CorpusSplit,
+  options: FormEvaluationOptions,
+  rng: Rng,
+): Promise<Composed[]> {
+  const composed: Composed[] = [];
   for (let i = 0; i < options.samples; i++) {
-    const model = real[i % real.length] as Tune;
-    const style = styleOf(model) as StyleName;
+    const model = split.real[i % split.real.length] as Tune;
+    const style = split.styleOf(model) as StyleName;
     const request = validateRequest({
       style,
       ...((COMPOSE_MODES as readonly string[]).includes(model.key.mode)
@@ -113,9 +156,14 @@ export async function evaluateForm(
     composed.push({ tune: result.tune, style });
     options.onProgress?.(i + 1, options.samples);
   }
-  const msPerTune = (performance.now() - started) / Math.max(1, options.samples);
-  const composedTunes = composed.map((c) => c.tune);
+  return composed;
+}
 
+/** The form measures' distributions and the parts, composed against real. */
+function compareForms(
+  composedTunes: readonly Tune[],
+  real: readonly Tune[],
+): Pick<FormEvaluation, "measures" | "parts"> {
   // Each tune's form analysed once, for every measure below.
   const composedForms = composedTunes.map(analyseForm);
   const realForms = real.map(analyseForm);
@@ -130,20 +178,46 @@ export async function evaluateForm(
     };
   });
   const partsOf = (forms: readonly FormAnalysis[]) => distribution(forms.map(partsLabel));
-  const partsComposed = partsOf(composedForms);
-  const partsReal = partsOf(realForms);
+  const composedParts = partsOf(composedForms);
+  const realParts = partsOf(realForms);
+  return {
+    measures,
+    parts: {
+      composed: composedParts,
+      real: realParts,
+      overlap: distributionOverlap(composedParts, realParts),
+    },
+  };
+}
 
-  // Real vs composed, on balanced classes.
+/** How well classifiers tell real from composed, on balanced classes (0.5: they cannot). */
+function realOrComposed(real: readonly Tune[], composedTunes: readonly Tune[]): FormEvaluation["classifier"] {
   const n = Math.min(real.length, composedTunes.length);
   const xs: Features[] = [...real.slice(0, n), ...composedTunes.slice(0, n)].map(structureFeatures);
   const ys = [...new Array<number>(n).fill(0), ...new Array<number>(n).fill(1)];
+  return {
+    logistic: crossValidate(logisticRegression, xs, ys, 2),
+    forest: crossValidate(randomForest, xs, ys, 2),
+    perClass: n,
+  };
+}
 
-  // Style, judged from meter and rhythm by a forest trained on real tunes of the offered
-  // styles. Real tunes: every tune of the style in the meter it is composed in (not only the
-  // held-out ones: a few styles have 3 or 4 of those), each judged by a forest trained on the
-  // other folds. Composed: the tunes above, topped up to `perStyle` per style, judged by a
-  // forest trained on the whole training split.
-  const offered = tunes.filter((t) => styleOf(t));
+/**
+ * Style, judged from meter and rhythm by a forest trained on real tunes of the offered
+ * styles. Real tunes: every tune of the style in the meter it is composed in (not only the
+ * held-out ones: a few styles have 3 or 4 of those), each judged by a forest trained on the
+ * other folds. Composed: the tunes above, topped up to `perStyle` per style, judged by a
+ * forest trained on the whole training split.
+ */
+async function recogniseStyles(
+  composer: Composer,
+  split: CorpusSplit,
+  composed: readonly Composed[],
+  options: FormEvaluationOptions,
+  rng: Rng,
+): Promise<StyleRecognition[]> {
+  const { styled, styleOf } = split;
+  const offered = split.tunes.filter((t) => styleOf(t));
   const labels = offered.map((t) => styled.indexOf(styleOf(t) as StyleName));
   const judged = crossValidatedPredictions(
     randomForest,
@@ -153,9 +227,10 @@ export async function evaluateForm(
     5,
     7,
   );
+  const trainingOffered = split.training.filter((t) => styleOf(t));
   const styleModel = randomForest(
-    training.filter((t) => styleOf(t)).map(rhythmFeatures),
-    training.filter((t) => styleOf(t)).map((t) => styled.indexOf(styleOf(t) as StyleName)),
+    trainingOffered.map(rhythmFeatures),
+    trainingOffered.map((t) => styled.indexOf(styleOf(t) as StyleName)),
     styled.length,
     7,
   );
@@ -179,7 +254,11 @@ export async function evaluateForm(
       composed: share(composedOf, (t) => styled[styleModel.predict(rhythmFeatures(t))] === style),
     });
   }
+  return styles;
+}
 
+/** The longest runs of notes composed tunes share with a training tune. */
+function noveltyOf(composedTunes: readonly Tune[], training: readonly Tune[]): FormEvaluation["novelty"] {
   const index = new NoveltyIndex(training);
   const shared = composedTunes.map((t) => ({ title: t.title, ...index.longestShared(t) }));
   const longest = shared.reduce<(typeof shared)[number] | undefined>(
@@ -188,27 +267,10 @@ export async function evaluateForm(
   );
   const runs = shared.map((s) => s.notes).sort((a, b) => a - b);
   return {
-    samples: composedTunes.length,
-    real: real.length,
-    measures,
-    parts: {
-      composed: partsComposed,
-      real: partsReal,
-      overlap: distributionOverlap(partsComposed, partsReal),
-    },
-    classifier: {
-      logistic: crossValidate(logisticRegression, xs, ys, 2),
-      forest: crossValidate(randomForest, xs, ys, 2),
-      perClass: n,
-    },
-    styles,
-    novelty: {
-      median: runs[Math.floor(runs.length / 2)] ?? 0,
-      max: runs.at(-1) ?? 0,
-      ...(longest ? { longest } : {}),
-      atLeast32: share(runs, (r) => r >= 32),
-    },
-    msPerTune,
+    median: runs[Math.floor(runs.length / 2)] ?? 0,
+    max: runs.at(-1) ?? 0,
+    ...(longest ? { longest } : {}),
+    atLeast32: share(runs, (r) => r >= 32),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Rng } from "../model/rng.js";
 import type { FormTemplate } from "../music/form.js";
 import type { BarType, Meter } from "../music/tune.js";
 import type { TuneType } from "../music/tune-type.js";
-import type { FormSpec } from "./form.js";
+import type { FormSpec } from "./form-spec.js";
 
 /**
  * The plan a composed tune follows: the bar line closing every bar (repeat signs at the

@@ -1,17 +1,18 @@
 import { bitsPerNote, countNotes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { partPickups } from "../music/bar-check.js";
-import { MusicError } from "../music/errors.js";
 import { endsOnTonic } from "../music/features.js";
 import { analyseForm, closedPartBars } from "../music/form.js";
+import type { Key } from "../music/key.js";
 import { estimateElementsKey, sameKey } from "../music/key-estimate.js";
+import { MusicError } from "../music/music-errors.js";
 import type { Rational } from "../music/rational.js";
 import { BOS, EOS, meterToken, modeToken, tokensToTune } from "../music/tokens.js";
-import { beatLength, lastMeter, type Meter, type Tune, type TuneElement } from "../music/tune.js";
+import { beatLength, lastMeter, type Meter, type Tempo, type Tune, type TuneElement } from "../music/tune.js";
 import { rhythmToken, type TuneType } from "../music/tune-type.js";
 import type { Vocabulary } from "../music/vocabulary.js";
-import { parseForm } from "./form.js";
 import { type FormTemplates, planForm } from "./form-plan.js";
+import { parseForm } from "./form-spec.js";
 import { FormSteering } from "./form-steering.js";
 import { type DecodeState, TuneGrammar } from "./grammar.js";
 import type { ComposeRequest } from "./request.js";
@@ -83,8 +84,76 @@ export function generateTune(
   request: ComposeRequest,
   options: GenerateOptions = {},
 ): GeneratedTune {
-  const { vocabulary, table } = model;
   const now = options.now ?? (() => performance.now());
+  const conditioning = conditioningOf(model, request);
+  const { seed, meter, rhythm, prompt, header } = conditioning;
+  const seedParts = seed ? seedPartsOf(seed.tune, request.bars) : undefined;
+  const grammar = grammarFor(model, request, conditioning, seedParts);
+  const { start, seedElements } = seed
+    ? startAfterSeed(model, grammar, seed, seedParts, conditioning)
+    : { start: grammar.start(), seedElements: [] };
+  checkTokenBudget(grammar.remaining(start), request, seed !== undefined);
+  const rng = Rng.derive(request.seedValue, 0x5eed);
+  const formRng = Rng.derive(request.seedValue, 0xf0e);
+  const steering = seed
+    ? partSteering(model, request, seed, seedParts, prompt, meter, rhythm, grammar, start, formRng)
+    : formSteering(model, request, meter, rhythm, grammar, formRng);
+  const candidates = sampleCandidates(model.stepper, {
+    grammar,
+    start,
+    prompt: model.vocabulary.encode(prompt),
+    candidates: request.candidates,
+    temperature: request.temperature,
+    topP: request.topP,
+    rng,
+    ...(steering ? { steering } : {}),
+    // A fresh tune of a type leans towards what the type adds to its meter and mode.
+    ...(!seed && conditioning.typed
+      ? {
+          guidance: {
+            unconditioned: model.vocabulary.encode([BOS, ...header.slice(0, 2)]),
+            weight: STYLE_GUIDANCE,
+          },
+        }
+      : {}),
+    maxTokens: request.maxTokens,
+    deadline: now() + (options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
+    now,
+  });
+  const decoded = candidates.map((c) => decodeCandidate(model, request, conditioning, seedElements, c));
+  const chosen = bestCandidate(decoded);
+  const winner = decoded[chosen] as Decoded;
+  const notes = [...(seed?.notes ?? [])];
+  if (winner.report.hurried) notes.push("composing took too long, so the tune was brought to an early close");
+  return {
+    tune: winner.tune,
+    generatedFrom: seedElements.length,
+    candidates: decoded.map((d) => d.report),
+    chosen,
+    notes,
+  };
+}
+
+/** What the model is primed with and what the tune is written in. */
+interface Conditioning {
+  readonly seed: PreparedSeed | undefined;
+  readonly meter: Meter;
+  readonly key: Key;
+  readonly rhythm: TuneType | undefined;
+  /** Meter, mode and (when the model knows it) tune type tokens: the head of every candidate. */
+  readonly header: readonly string[];
+  /** The header has a tune type token. */
+  readonly typed: boolean;
+  /** `<s>` and the header, or the seed's tokens (a bar line may still be added to them). */
+  readonly prompt: string[];
+  /** A bar's length on the token table's grid. */
+  readonly barUnits: number;
+  readonly title: string;
+  readonly tempo: Tempo;
+}
+
+function conditioningOf(model: ComposerModel, request: ComposeRequest): Conditioning {
+  const { vocabulary, table } = model;
   const seed = request.seed ? prepareSeed(request.seed, vocabulary) : undefined;
   // A seed that changes meter is continued in its last one.
   const meter = seed ? lastMeter(seed.tune) : STYLES[request.style].meter;
@@ -97,103 +166,119 @@ export function generateTune(
   const barUnits = (meter.num * table.unitsPerWhole) / meter.den;
   if (!Number.isInteger(barUnits))
     throw new ComposeError("unsupported-meter", `cannot write bars of ${meter.num}/${meter.den}`);
+  const title = request.seed?.title || tuneTitle(request.seedValue, request.style);
+  const tempo = { bpm: request.tempo, beat: beatLength(meter) };
+  return { seed, meter, key, rhythm, header, typed: typeToken.length > 0, prompt, barUnits, title, tempo };
+}
 
-  // A fresh tune may open with a pickup, as most dance tunes do; then every part opens
-  // with one and ends short by it, so that a repeat comes back to it in time. A seed of
-  // whole parts is continued part by part, with its parts' pickup.
-  const seedParts = seed ? seedPartsOf(seed.tune, request.bars) : undefined;
+/**
+ * The grammar of the tune asked for. A fresh tune may open with a pickup, as most dance
+ * tunes do; then every part opens with one and ends short by it, so that a repeat comes
+ * back to it in time. A seed of whole parts is continued part by part, with its parts' pickup.
+ */
+function grammarFor(
+  model: ComposerModel,
+  request: ComposeRequest,
+  conditioning: Conditioning,
+  seedParts: SeedParts | undefined,
+): TuneGrammar {
+  const { seed, barUnits } = conditioning;
   const partBars = seed ? (seedParts?.bars ?? request.bars) : request.partBars;
   const partEnds = Array.from({ length: request.bars / partBars - 1 }, (_, i) => (i + 1) * partBars);
-  const grammar = new TuneGrammar(table, { barUnits, bars: request.bars, allowPickup: !seed, partEnds });
-  let seedElements: readonly TuneElement[] = [];
-  let start = grammar.start();
-  if (seed) {
-    seedElements = seed.tune.elements;
-    const open = openBarLength(seed.tune);
-    let units = (open.n * table.unitsPerWhole) / open.d;
-    if (!Number.isInteger(units))
-      throw new ComposeError("seed-rhythm", "the seed's last bar has a rhythm the model cannot continue");
-    if (units >= barUnits) {
-      // The seed stops at a full (or overfull) bar without a bar line: add one.
-      prompt.push("|");
-      seedElements = [...seedElements, { kind: "bar", bar: "|" }];
-      units = 0;
-    }
-    const last = seedElements.filter((e) => e.kind === "note").at(-1);
-    const tieTo = last?.kind === "note" && last.tie ? lastPitchClass(prompt, vocabulary, table) : undefined;
-    const pickup = seedParts?.pickup ? (seedParts.pickup.n * table.unitsPerWhole) / seedParts.pickup.d : 0;
-    start = grammar.continueAt(units, tieTo, units === 0 && Number.isInteger(pickup) ? pickup : 0);
-  }
+  return new TuneGrammar(model.table, { barUnits, bars: request.bars, allowPickup: !seed, partEnds });
+}
 
-  const needed = grammar.remaining(start);
+/**
+ * Where the grammar stands after the seed: in its last bar, tied to its last note if that
+ * note is tied, after its parts' pickup when it ends at a part's end. A seed that stops at
+ * a full bar without a bar line gets one (in the prompt and the elements).
+ */
+function startAfterSeed(
+  model: ComposerModel,
+  grammar: TuneGrammar,
+  seed: PreparedSeed,
+  seedParts: SeedParts | undefined,
+  conditioning: Conditioning,
+): { start: DecodeState; seedElements: readonly TuneElement[] } {
+  const { table, vocabulary } = model;
+  const { prompt, barUnits } = conditioning;
+  let seedElements = seed.tune.elements;
+  const open = openBarLength(seed.tune);
+  let units = (open.n * table.unitsPerWhole) / open.d;
+  if (!Number.isInteger(units))
+    throw new ComposeError("seed-rhythm", "the seed's last bar has a rhythm the model cannot continue");
+  if (units >= barUnits) {
+    // The seed stops at a full (or overfull) bar without a bar line: add one.
+    prompt.push("|");
+    seedElements = [...seedElements, { kind: "bar", bar: "|" }];
+    units = 0;
+  }
+  const last = seedElements.filter((e) => e.kind === "note").at(-1);
+  const tieTo = last?.kind === "note" && last.tie ? lastPitchClass(prompt, vocabulary, table) : undefined;
+  const pickup = seedParts?.pickup ? (seedParts.pickup.n * table.unitsPerWhole) / seedParts.pickup.d : 0;
+  const start = grammar.continueAt(units, tieTo, units === 0 && Number.isInteger(pickup) ? pickup : 0);
+  return { start, seedElements };
+}
+
+/** Refuses a tune that cannot be finished within the request's token budget, before sampling. */
+function checkTokenBudget(needed: number, request: ComposeRequest, seeded: boolean): void {
   if (needed > request.maxTokens) {
     throw new ComposeError(
       "token-limit",
-      `${request.bars} bars${seed ? " after this seed" : ""} need at least ${needed} tokens, more than this bot's limit of ${request.maxTokens} (its MAX_TOKENS_PER_BAR setting is too low for them)`,
+      `${request.bars} bars${seeded ? " after this seed" : ""} need at least ${needed} tokens, more than this bot's limit of ${request.maxTokens} (its MAX_TOKENS_PER_BAR setting is too low for them)`,
     );
   }
-  const rng = Rng.derive(request.seedValue, 0x5eed);
-  const formRng = Rng.derive(request.seedValue, 0xf0e);
-  const steering = seed
-    ? partSteering(model, request, seed, seedParts, prompt, meter, rhythm, grammar, start, formRng)
-    : formSteering(model, request, meter, rhythm, grammar, formRng);
-  const candidates = sampleCandidates(model.stepper, {
-    grammar,
-    start,
-    prompt: vocabulary.encode(prompt),
-    candidates: request.candidates,
-    temperature: request.temperature,
-    topP: request.topP,
-    rng,
-    ...(steering ? { steering } : {}),
-    // A fresh tune of a type leans towards what the type adds to its meter and mode.
-    ...(!seed && typeToken.length > 0
-      ? {
-          guidance: {
-            unconditioned: vocabulary.encode([BOS, ...header.slice(0, 2)]),
-            weight: STYLE_GUIDANCE,
-          },
-        }
-      : {}),
-    maxTokens: request.maxTokens,
-    deadline: now() + (options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS),
-    now,
-  });
+}
 
-  const title = request.seed?.title || tuneTitle(request.seedValue, request.style);
-  const tempo = { bpm: request.tempo, beat: beatLength(meter) };
-  const decoded = candidates.map((c) => {
-    const music = vocabulary.decode(c.ids).filter((t) => t !== EOS);
-    const continuation = shiftOctaves(
-      tokensToTune([...header, ...music], { tonic: key.tonic, title, tempo }),
-      -(seed?.octaveShift ?? 0),
-    );
-    const tune: Tune = {
-      ...continuation,
-      meter: seed?.tune.meter ?? meter,
-      elements: [...seedElements, ...continuation.elements],
-    };
-    const structure = checkStructure(seed ? continuation : tune, seed ? undefined : request.bars);
-    const report: CandidateReport = {
-      bitsPerNote: bitsPerNote(c.nll, countNotes(music)),
-      tokens: c.ids.length,
-      bitsPerToken: c.nll / Math.LN2 / Math.max(1, c.ids.length),
-      ok: structure.ok,
-      endsOnTonic: endsOnTonic(tune),
-      cadences: analyseForm(seed ? continuation : tune).cadenceShare,
-      keepsKey: sameKey(estimateElementsKey(continuation.elements), key),
-      problems: structure.problems,
-      hurried: c.hurried,
-    };
-    return { tune, report };
-  });
-  // Well-formed first; then in the key asked for (a sampled tune can drift to the relative
-  // or dominant key); then, as in nearly every folk tune, an ending on the tonic and parts
-  // closing on the tonic or dominant; then likelihood per token. Per note it would favour
-  // plain even notes: a dotted pair or a triplet costs length and tuplet tokens a run of
-  // eighths does not, so hornpipes lost their rhythm to the ranking (dotted pairs 0.04 of
-  // notes chosen against 0.15 sampled and 0.11 in real hornpipes).
-  const rank = (d: (typeof decoded)[number]) => [
+interface Decoded {
+  readonly tune: Tune;
+  readonly report: CandidateReport;
+}
+
+/** A sampled candidate as a tune (the seed first, when there is one), checked and scored. */
+function decodeCandidate(
+  model: ComposerModel,
+  request: ComposeRequest,
+  conditioning: Conditioning,
+  seedElements: readonly TuneElement[],
+  candidate: { readonly ids: readonly number[]; readonly nll: number; readonly hurried: boolean },
+): Decoded {
+  const { seed, meter, key, header, title, tempo } = conditioning;
+  const music = model.vocabulary.decode(candidate.ids).filter((t) => t !== EOS);
+  const continuation = shiftOctaves(
+    tokensToTune([...header, ...music], { tonic: key.tonic, title, tempo }),
+    -(seed?.octaveShift ?? 0),
+  );
+  const tune: Tune = {
+    ...continuation,
+    meter: seed?.tune.meter ?? meter,
+    elements: [...seedElements, ...continuation.elements],
+  };
+  const structure = checkStructure(seed ? continuation : tune, seed ? undefined : request.bars);
+  const report: CandidateReport = {
+    bitsPerNote: bitsPerNote(candidate.nll, countNotes(music)),
+    tokens: candidate.ids.length,
+    bitsPerToken: candidate.nll / Math.LN2 / Math.max(1, candidate.ids.length),
+    ok: structure.ok,
+    endsOnTonic: endsOnTonic(tune),
+    cadences: analyseForm(seed ? continuation : tune).cadenceShare,
+    keepsKey: sameKey(estimateElementsKey(continuation.elements), key),
+    problems: structure.problems,
+    hurried: candidate.hurried,
+  };
+  return { tune, report };
+}
+
+/**
+ * The index of the winner. Well-formed first; then in the key asked for (a sampled tune can
+ * drift to the relative or dominant key); then, as in nearly every folk tune, an ending on
+ * the tonic and parts closing on the tonic or dominant; then likelihood per token. Per note
+ * it would favour plain even notes: a dotted pair or a triplet costs length and tuplet tokens
+ * a run of eighths does not, so hornpipes lost their rhythm to the ranking (dotted pairs 0.04
+ * of notes chosen against 0.15 sampled and 0.11 in real hornpipes).
+ */
+function bestCandidate(decoded: readonly Decoded[]): number {
+  const rank = (d: Decoded) => [
     d.report.ok ? 0 : 1,
     d.report.keepsKey ? 0 : 1,
     d.report.endsOnTonic ? 0 : 1,
@@ -205,20 +290,11 @@ export function generateTune(
     const best = decoded[chosen];
     if (d.report.ok && (!best || compareRanks(rank(d), rank(best)) < 0)) chosen = i;
   });
-  const winner = decoded[chosen];
-  if (!winner) {
+  if (chosen < 0) {
     const problems = decoded.flatMap((d) => d.report.problems).slice(0, 3);
     throw new ComposeError("no-valid-tune", `no candidate tune passed the checks (${problems.join("; ")})`);
   }
-  const notes = [...(seed?.notes ?? [])];
-  if (winner.report.hurried) notes.push("composing took too long, so the tune was brought to an early close");
-  return {
-    tune: winner.tune,
-    generatedFrom: seedElements.length,
-    candidates: decoded.map((d) => d.report),
-    chosen,
-    notes,
-  };
+  return chosen;
 }
 
 /** One form plan per candidate, returns borrowed from real tunes of the type and meter. */

@@ -9,7 +9,7 @@ import {
   INSTRUMENTS,
   type InstrumentName,
 } from "../render/instruments.js";
-import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form.js";
+import { FORM_LIMITS, FormError, type FormSpec, parseForm } from "./form-spec.js";
 import { STYLE_NAMES, STYLES, type Style, type StyleName } from "./styles.js";
 
 /**
@@ -100,6 +100,7 @@ export function validateRequest(
   limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
   random: () => number = Math.random,
 ): ComposeRequest {
+  // Every problem is collected, in the order of the fields, so the user fixes them all at once.
   const problems: string[] = [];
   const number = (
     name: string,
@@ -107,36 +108,10 @@ export function validateRequest(
     range: { min: number; max: number },
     fallback: number,
     integer = false,
-  ): number => {
-    if (value === undefined || value === "") return fallback;
-    const n = typeof value === "number" ? value : Number(value.trim());
-    const kind = integer ? "a whole number" : "a number";
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
-      problems.push(`${name} must be ${kind} from ${range.min} to ${range.max} (got ${String(value)})`);
-      return fallback;
-    }
-    return n;
-  };
-  const choice = <T extends string>(
-    name: string,
-    value: string | undefined,
-    choices: readonly T[],
-    fallback: T,
-  ): T => {
-    if (value === undefined || value === "") return fallback;
-    const normalised = value
-      .trim()
-      .toLowerCase()
-      .replace(/[-_\s]+/g, " ");
-    const found = choices.find(
-      (c) => c === normalised || c.replace(/ /g, "") === normalised.replace(/ /g, ""),
-    );
-    if (!found) problems.push(`${name} must be one of ${choices.join(", ")} (got "${value}")`);
-    return found ?? fallback;
-  };
-
-  const style = choice("style", input.style, STYLE_NAMES, DEFAULTS.style);
-  const instrument = choice(
+  ) => readNumber(problems, name, value, range, fallback, integer);
+  const style = readChoice(problems, "style", input.style, STYLE_NAMES, DEFAULTS.style);
+  const instrument = readChoice(
+    problems,
     "instrument",
     input.instrument,
     Object.keys(INSTRUMENTS) as InstrumentName[],
@@ -148,64 +123,7 @@ export function validateRequest(
       ? Math.floor(random() * 2 ** 32)
       : number("seedValue", input.seedValue, { min: 0, max: 2 ** 32 - 1 }, 0, true);
   const maxBars = Math.min(limits.maxBars, LIMITS.bars.max);
-  const explicitForm = input.form !== undefined && input.form.trim() !== "";
-  const { min, max } = FORM_LIMITS.partBars;
-  const fitsIn = (f: FormSpec, total: number) => {
-    const n = total / f.sections.length;
-    return Number.isInteger(n) && n >= min && n <= max;
-  };
-  const asked = input.bars === undefined || input.bars === "" ? undefined : Number(input.bars);
-  let form: FormSpec;
-  if (explicitForm) {
-    try {
-      form = parseForm(input.form as string);
-    } catch (e) {
-      if (!(e instanceof FormError)) throw e;
-      problems.push(e.message);
-      form = parseForm("A");
-    }
-  } else {
-    // One of the forms tunes of the style really have, in their proportions (the same for
-    // the same seed value), among those the bars asked for split into.
-    // Parts no shorter than half the style's usual length: 8 bars of a jig are AABB or AB, not
-    // four parts of two bars.
-    const { forms, partBars: usual } = STYLES[style] as Style;
-    const longEnough = (f: FormSpec, total: number) => total / f.sections.length >= usual / 2;
-    const usable = forms
-      .map(([name, tunes]) => [parseForm(name), tunes] as const)
-      .filter(([f]) =>
-        asked !== undefined ? fitsIn(f, asked) && longEnough(f, asked) : f.sections.length * usual <= maxBars,
-      );
-    form = drawForm(usable, Rng.derive(seedValue, 0xf0f)) ?? parseForm("A");
-  }
-  const sections = form.sections.length;
-  // A seed that is whole parts is continued by one more part of the same length.
-  const seedPart = input.seed ? closedPartBars(input.seed) : undefined;
-  const usualBars =
-    seedPart !== undefined && seedPart <= maxBars
-      ? seedPart
-      : Math.min(sections * STYLES[style].partBars, maxBars - (maxBars % sections));
-  const bars = number(
-    "bars",
-    input.bars,
-    { min: LIMITS.bars.min, max: maxBars },
-    usualBars >= LIMITS.bars.min ? usualBars : Math.min(LIMITS.bars.default, maxBars),
-    true,
-  );
-  let partBars = bars / sections;
-  if (!fitsIn(form, bars)) {
-    if (explicitForm) {
-      const fits = [];
-      for (let n = min; n <= max && n * sections <= maxBars; n++)
-        if (n * sections >= LIMITS.bars.min) fits.push(n * sections);
-      problems.push(
-        `bars must split evenly into the ${sections} written part${sections === 1 ? "" : "s"} of form ${form.name}, ${min} to ${max} bars each: ${fits.join(", ") || "none fit this bot's limit"} (got ${bars})`,
-      );
-    }
-    // Without a form asked for, a length the style's form cannot take is one free part.
-    form = parseForm("A");
-    partBars = bars;
-  }
+  const { form, bars, partBars } = formAndLength(input, style, seedValue, maxBars, problems);
   const request: ComposeRequest = {
     temperature: number("temperature", input.temperature, LIMITS.temperature, LIMITS.temperature.default),
     style,
@@ -221,11 +139,140 @@ export function validateRequest(
     maxTokens: bars * limits.tokensPerBar,
     ...(input.seed ? { seed: input.seed } : {}),
     chords: onOff("chords", input.chords, problems),
-    accompaniment: choice("accompaniment", input.accompaniment, ACCOMPANIMENT_NAMES, DEFAULT_ACCOMPANIMENT),
+    accompaniment: readChoice(
+      problems,
+      "accompaniment",
+      input.accompaniment,
+      ACCOMPANIMENT_NAMES,
+      DEFAULT_ACCOMPANIMENT,
+    ),
     bodhran: onOff("bodhran", input.bodhran, problems, false),
   };
   if (problems.length > 0) throw new RequestError(problems);
   return request;
+}
+
+/** A number in range, or the fallback (with a problem noted when one was given but is out of range). */
+function readNumber(
+  problems: string[],
+  name: string,
+  value: number | string | undefined,
+  range: { min: number; max: number },
+  fallback: number,
+  integer = false,
+): number {
+  if (value === undefined || value === "") return fallback;
+  const n = typeof value === "number" ? value : Number(value.trim());
+  const kind = integer ? "a whole number" : "a number";
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
+    problems.push(`${name} must be ${kind} from ${range.min} to ${range.max} (got ${String(value)})`);
+    return fallback;
+  }
+  return n;
+}
+
+/** One of `choices`, however it is cased or spaced ("Slip-jig", "slip_jig"), or the fallback. */
+function readChoice<T extends string>(
+  problems: string[],
+  name: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined || value === "") return fallback;
+  const normalised = value
+    .trim()
+    .toLowerCase()
+    .replace(/[-_\s]+/g, " ");
+  const found = choices.find((c) => c === normalised || c.replace(/ /g, "") === normalised.replace(/ /g, ""));
+  if (!found) problems.push(`${name} must be one of ${choices.join(", ")} (got "${value}")`);
+  return found ?? fallback;
+}
+
+/** Whether `total` bars split into the form's written parts, each of a length form control handles. */
+function fitsIn(form: FormSpec, total: number): boolean {
+  const { min, max } = FORM_LIMITS.partBars;
+  const n = total / form.sections.length;
+  return Number.isInteger(n) && n >= min && n <= max;
+}
+
+/**
+ * The form and the length: the form asked for, or one the style's tunes have; the bars
+ * asked for, or the style's usual length of that form (a seed of whole parts is continued
+ * by one more part as long). A length the form cannot take is refused when the form was
+ * asked for, and makes the tune one free part when it was not.
+ */
+function formAndLength(
+  input: ComposeInput,
+  style: StyleName,
+  seedValue: number,
+  maxBars: number,
+  problems: string[],
+): { form: FormSpec; bars: number; partBars: number } {
+  const explicitForm = input.form !== undefined && input.form.trim() !== "";
+  const asked = input.bars === undefined || input.bars === "" ? undefined : Number(input.bars);
+  let form = explicitForm
+    ? askedForm(input.form as string, problems)
+    : styleForm(style, asked, seedValue, maxBars);
+  const sections = form.sections.length;
+  const seedPart = input.seed ? closedPartBars(input.seed) : undefined;
+  const usualBars =
+    seedPart !== undefined && seedPart <= maxBars
+      ? seedPart
+      : Math.min(sections * STYLES[style].partBars, maxBars - (maxBars % sections));
+  const bars = readNumber(
+    problems,
+    "bars",
+    input.bars,
+    { min: LIMITS.bars.min, max: maxBars },
+    usualBars >= LIMITS.bars.min ? usualBars : Math.min(LIMITS.bars.default, maxBars),
+    true,
+  );
+  if (fitsIn(form, bars)) return { form, bars, partBars: bars / sections };
+  if (explicitForm) problems.push(unevenBars(form, bars, maxBars));
+  form = parseForm("A");
+  return { form, bars, partBars: bars };
+}
+
+function askedForm(text: string, problems: string[]): FormSpec {
+  try {
+    return parseForm(text);
+  } catch (e) {
+    if (!(e instanceof FormError)) throw e;
+    problems.push(e.message);
+    return parseForm("A");
+  }
+}
+
+/**
+ * One of the forms tunes of the style really have, in their proportions (the same for the
+ * same seed value), among those the bars asked for split into. Parts no shorter than half
+ * the style's usual length: 8 bars of a jig are AABB or AB, not four parts of two bars.
+ */
+function styleForm(
+  style: StyleName,
+  asked: number | undefined,
+  seedValue: number,
+  maxBars: number,
+): FormSpec {
+  const { forms, partBars: usual } = STYLES[style] as Style;
+  const longEnough = (f: FormSpec, total: number) => total / f.sections.length >= usual / 2;
+  const usable = forms
+    .map(([name, tunes]) => [parseForm(name), tunes] as const)
+    .filter(([f]) =>
+      asked !== undefined ? fitsIn(f, asked) && longEnough(f, asked) : f.sections.length * usual <= maxBars,
+    );
+  return drawForm(usable, Rng.derive(seedValue, 0xf0f)) ?? parseForm("A");
+}
+
+/** The problem of a length that does not split into the form's parts, with the lengths that do. */
+function unevenBars(form: FormSpec, bars: number, maxBars: number): string {
+  const { min, max } = FORM_LIMITS.partBars;
+  const sections = form.sections.length;
+  const fits = [];
+  for (let n = min; n <= max && n * sections <= maxBars; n++)
+    if (n * sections >= LIMITS.bars.min) fits.push(n * sections);
+  return `bars must split evenly into the ${sections} written part${sections === 1 ? "" : "s"} of form ${form.name}, ${min} to ${max} bars each: ${fits.join(", ") || "none fit this bot's limit"} (got ${bars})`;
 }
 
 function onOff(

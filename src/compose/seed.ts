@@ -1,4 +1,4 @@
-import { MusicError } from "../music/errors.js";
+import { MusicError } from "../music/music-errors.js";
 import { add, cmp, div, mul, type Rational, rat, sub, ZERO } from "../music/rational.js";
 import { parseLengthToken, TOKEN_UNIT, tuneToTokens } from "../music/tokens.js";
 import { splitAtLastMeter, type Tune, type TuneElement } from "../music/tune.js";

@@ -1,4 +1,4 @@
-import { MusicError } from "../music/errors.js";
+import { MusicError } from "../music/music-errors.js";
 import { RequestError } from "./request.js";
 
 /**
@@ -8,7 +8,7 @@ import { RequestError } from "./request.js";
  */
 export interface ModelSource {
   readonly modelDir: string;
-  /** Version id reported with every tune (see src/model/versions.ts). */
+  /** Version id reported with every tune (see src/versions/version-ids.ts). */
   readonly modelVersion?: string;
 }
 

@@ -11,7 +11,7 @@ import { ComposeBusyError, ComposeClosedError, ComposeFailedError } from "../com
 import { redisLocation } from "../config.js";
 import type { Tune } from "../music/tune.js";
 import { RetrainBusyError, recordFailure } from "../retrain/process.js";
-import { isRetrainMessage, type RetrainSummary } from "../retrain/protocol.js";
+import { isRetrainMessage, type RetrainSummary } from "../retrain/run-reports.js";
 import type { Store } from "../store/store.js";
 import {
   COMPOSE_QUEUE,
@@ -23,7 +23,7 @@ import {
   jobIdFor,
   RETRAIN_QUEUE,
   type RetrainJobData,
-} from "./protocol.js";
+} from "./job-messages.js";
 import type {
   InterruptedRun,
   JobQueue,

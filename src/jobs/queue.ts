@@ -4,7 +4,7 @@ import type { ComposeRequest } from "../compose/request.js";
 import type { ModelSource } from "../compose/service.js";
 import type { Tune } from "../music/tune.js";
 import type { RetrainProcessOptions } from "../retrain/process.js";
-import type { RetrainSummary } from "../retrain/protocol.js";
+import type { RetrainSummary } from "../retrain/run-reports.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -13,9 +13,9 @@ import type { Store } from "../store/store.js";
  * - `LocalJobQueue` (local.ts, the default): the compose pool's worker threads in the bot's
  *   own process and a retraining child process, as Tunesmith has always run.
  * - `RedisJobQueue` (bullmq.ts, when REDIS_URL is set): BullMQ queues on Redis, served by
- *   `npm run worker` processes on any number of machines (scripts/worker.ts, redis-worker.ts here).
+ *   `npm run worker` processes on any number of machines (scripts/job-worker.ts, redis-worker.ts here).
  *
- * Handlers see only this interface (through BotContext.composer), so they do not know which.
+ * Handlers see only this interface (through BotContext.jobs), so they do not know which.
  */
 export interface JobQueue {
   readonly kind: "local" | "redis";
@@ -28,7 +28,7 @@ export interface JobQueue {
   submit(request: ComposeRequest, options?: SubmitOptions): Queued<ComposeResult>;
   /** Renders an existing tune (a submission to review), in the same queue. */
   render(tune: Tune, options: RenderOptions): Queued<Renderings>;
-  /** Moves the composers to another model version (see compose/active-model.ts). */
+  /** Moves the composers to another model version (see versions/active-model.ts). */
   reload(source: ModelSource): Promise<ModelInfo>;
   /**
    * Starts a retraining run (at most one at a time; throws RetrainBusyError otherwise).

@@ -121,7 +121,7 @@ export interface NamedTensor {
 // correction products accBeta1/2 are read and restored directly so a resume is bit-exact
 // (setWeights would recompute them with pow, which rounds differently).
 
-interface AdamInternals {
+export interface AdamInternals {
   learningRate: number;
   accBeta1?: tf.Variable;
   accBeta2?: tf.Variable;

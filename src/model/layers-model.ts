@@ -10,6 +10,7 @@ import {
   weightsFromArrays,
   weightVariables,
 } from "./lstm-weights.js";
+import { checkModelVocabulary } from "./vocabulary-check.js";
 
 /**
  * The trained weights as a standard TensorFlow.js LayersModel:
@@ -103,14 +104,12 @@ export async function saveLayersModel(
   options: SaveModelOptions = {},
 ): Promise<{ modelFile: string; weightsFile: string; bytes: number }> {
   const { config } = weights;
-  if (options.vocabulary && options.vocabulary.size !== config.vocabSize) {
-    throw new VocabularyMismatchError(
-      "(being saved)",
-      config.vocabSize,
-      "(given vocabulary)",
-      options.vocabulary.size,
+  if (options.vocabulary)
+    checkModelVocabulary(
+      { size: config.vocabSize },
+      options.vocabulary,
+      (m) => new VocabularyMismatchError("(being saved)", m.model, "(given vocabulary)", m.vocabulary),
     );
-  }
   const metadata: ModelMetadata = {
     ...options.metadata,
     format: MODEL_FORMAT,
@@ -224,13 +223,17 @@ function checkVocabulary(model: tf.LayersModel, modelFile: string, options: Load
     throw new ModelFileError(
       `${modelFile}: input size ${input} differs from output size ${output}; not a Tunesmith model`,
     );
-  const vocab = options.vocabulary;
-  if (vocab && vocab.size !== output)
-    throw new VocabularyMismatchError(
-      modelFile,
-      output,
-      options.vocabularyFile ?? "(given vocabulary)",
-      vocab.size,
+  if (options.vocabulary)
+    checkModelVocabulary(
+      { size: output },
+      options.vocabulary,
+      (m) =>
+        new VocabularyMismatchError(
+          modelFile,
+          m.model,
+          options.vocabularyFile ?? "(given vocabulary)",
+          m.vocabulary,
+        ),
     );
 }
 

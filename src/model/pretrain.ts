@@ -1,18 +1,21 @@
 import path from "node:path";
-import { writeFileAtomic } from "../atomic-write.js";
 import type { TfBackend } from "../config.js";
-import { analyseCorpus, readCorpusSources, trainingVocabulary } from "../music/corpus.js";
+import {
+  analyseCorpus,
+  type CorpusAnalysis,
+  readCorpusSources,
+  trainingVocabulary,
+} from "../music/corpus.js";
 import { Vocabulary } from "../music/vocabulary.js";
 import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
 import { initBackend } from "./backend.js";
 import type { ModelCard } from "./card.js";
-import { bitsPerNote, splitDataset } from "./data.js";
-import { scoreBaselines } from "./evaluate.js";
-import { saveLayersModel } from "./layers-model.js";
+import { bitsPerNote, type Dataset, splitDataset } from "./data.js";
+import { type Scores, scoreBaselines } from "./evaluate.js";
 import { describe, disposeWeights, type LstmWeights } from "./lstm-weights.js";
-import { loadModelDir } from "./model-dir.js";
-import type { EpochRecord, StopReason, TrainProgress } from "./train-types.js";
+import { type LoadedModel, loadModelDir, saveModelDir } from "./model-dir.js";
+import type { EpochRecord, StopReason, TrainProgress, TrainResult } from "./train-types.js";
 import { evaluateTunes, trainModel } from "./trainer.js";
 import { transferWeights } from "./vocab-transfer.js";
 
@@ -50,34 +53,12 @@ export interface PretrainResult {
 export async function trainPretrained(options: PretrainOptions): Promise<PretrainResult> {
   const log = options.log ?? (() => {});
   const backend = await initBackend(options.backend, log);
-  const analysis = analyseCorpus(readCorpusSources(options.corpus));
-  const parent = options.initFrom ? await loadModelDir(options.initFrom) : undefined;
-  // A fine-tuned model keeps every token its parent knew, so its rows carry over.
-  const vocabulary = parent
-    ? Vocabulary.build([...analysis.usable.map((t) => t.tokens), parent.vocabulary.tokens])
-    : trainingVocabulary(analysis);
-  const data = splitDataset(analysis.usable, vocabulary);
-  log(
-    `corpus ${analysis.contentHash}: ${data.train.length} training and ${data.validation.length} validation tunes, ` +
-      `${vocabulary.size} tokens in the vocabulary`,
-  );
-  const baselines = scoreBaselines(data, vocabulary.size);
-  for (const [name, s] of Object.entries(baselines)) {
-    log(`baseline ${name}: ${s.natsPerToken.toFixed(3)} nats/token, ${s.bitsPerNote.toFixed(3)} bits/note`);
-  }
-
+  const prepared = await prepareData(options, log);
+  const { vocabulary, data } = prepared;
   const config = { vocabSize: vocabulary.size, ...options.architecture };
-  let initialWeights: LstmWeights | undefined;
-  if (parent) {
-    const p = parent.weights.config;
-    if (p.layers !== config.layers || p.units !== config.units)
-      throw new Error(
-        `${options.initFrom} is ${describe(p)}; train with --layers ${p.layers} --units ${p.units}`,
-      );
-    initialWeights = transferWeights(parent.weights, parent.vocabulary, vocabulary, options.hyper.seed);
-    disposeWeights(parent.weights);
-    log(`starting from ${options.initFrom} (${vocabulary.size - parent.vocabulary.size} new tokens)`);
-  }
+  const initialWeights = prepared.parent
+    ? inheritWeights(prepared.parent, vocabulary, options, log)
+    : undefined;
   const result = await trainModel({
     ...(initialWeights ? { initialWeights } : {}),
     train: data.train.map((t) => t.ids),
@@ -100,71 +81,136 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   });
   if (initialWeights) disposeWeights(initialWeights);
   try {
-    const seconds = sumTrainSeconds(result.history);
-    const validationTargets = data.validation.map((t) => t.ids);
-    const { nll, tokens, correct } = await evaluateTunes(result.bestWeights, validationTargets);
-    const notes = data.validation.reduce((n, t) => n + t.notes, 0);
-    const last = result.history.at(-1);
-    const trainTokens = data.train.reduce((n, t) => n + t.ids.length - 1, 0);
-    const card: ModelCard = {
-      format: "tunesmith-card/1",
-      name: path.basename(options.out),
-      created: new Date().toISOString(),
-      architecture: { ...options.architecture, vocabSize: vocabulary.size },
-      vocabularyFingerprint: vocabulary.fingerprint(),
-      corpus: {
-        description: `${options.corpus}: ${analysis.files} files, ${analysis.unique} unique tunes, ${analysis.usable.length} parsed with every bar fitting the meter`,
-        contentHash: analysis.contentHash,
-        trainTunes: data.train.length,
-        validationTunes: data.validation.length,
-        trainTokens,
-        validationTokens: tokens,
-      },
-      training: {
-        epochs: result.history.length,
-        steps: result.step,
-        seqLen: options.hyper.seqLen,
-        batchSize: options.hyper.batchSize,
-        learningRate: options.hyper.learningRate,
-        ...(options.initFrom ? { parent: path.basename(options.initFrom) } : {}),
-        seconds,
-        backend: backend.name,
-        tokensPerSecond: (trainTokens * result.history.length) / Math.max(1, seconds),
-      },
-      results: {
-        trainLoss: last?.trainLoss ?? Number.NaN,
-        validationLoss: nll / Math.max(1, tokens),
-        validationBitsPerNote: bitsPerNote(nll, notes),
-        validationAccuracy: correct / Math.max(1, tokens),
-        baselines,
-      },
-    };
-    if (result.stopReason !== "aborted") {
-      const curve = result.history.map((h) => ({
-        epoch: h.epoch + 1,
-        train: h.trainLoss,
-        validation: h.valLoss,
-        ...(h.trainAccuracy !== undefined ? { trainAccuracy: h.trainAccuracy } : {}),
-        ...(h.valAccuracy !== undefined ? { validationAccuracy: h.valAccuracy } : {}),
-      }));
-      const history = result.history.map((h) => ({
-        ...h,
-        trainPerplexity: Math.exp(h.trainLoss),
-        valPerplexity: Math.exp(h.valLoss),
-      }));
-      const metrics = { history, stopReason: result.stopReason, best: result.best };
-      await saveLayersModel(result.bestWeights, options.out, { vocabulary, metadata: { card } });
-      await writeFileAtomic(path.join(options.out, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
-      await writeFileAtomic(path.join(options.out, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
-      await writeFileAtomic(
-        path.join(options.out, "loss-curve.png"),
-        svgToPng(lossCurveSvg(curve, `${card.name}: loss per epoch`)),
-      );
-    }
+    const card = await modelCard(options, prepared, result, backend.name);
+    if (result.stopReason !== "aborted") await writeModel(options.out, result, card, vocabulary);
     return { stopReason: result.stopReason, card };
   } finally {
     disposeWeights(result.bestWeights);
   }
+}
+
+interface Prepared {
+  readonly analysis: CorpusAnalysis;
+  /** The model fine-tuned from (--init-from); its weights are disposed once carried over. */
+  readonly parent: LoadedModel | undefined;
+  readonly vocabulary: Vocabulary;
+  readonly data: Dataset;
+  readonly baselines: Record<string, Scores>;
+}
+
+/** The corpus read and split by tune name, its vocabulary, and the count baselines' scores. */
+async function prepareData(options: PretrainOptions, log: (line: string) => void): Promise<Prepared> {
+  const analysis = analyseCorpus(readCorpusSources(options.corpus));
+  const parent = options.initFrom ? await loadModelDir(options.initFrom) : undefined;
+  // A fine-tuned model keeps every token its parent knew, so its rows carry over.
+  const vocabulary = parent
+    ? Vocabulary.build([...analysis.usable.map((t) => t.tokens), parent.vocabulary.tokens])
+    : trainingVocabulary(analysis);
+  const data = splitDataset(analysis.usable, vocabulary);
+  log(
+    `corpus ${analysis.contentHash}: ${data.train.length} training and ${data.validation.length} validation tunes, ` +
+      `${vocabulary.size} tokens in the vocabulary`,
+  );
+  const baselines = scoreBaselines(data, vocabulary.size);
+  for (const [name, s] of Object.entries(baselines)) {
+    log(`baseline ${name}: ${s.natsPerToken.toFixed(3)} nats/token, ${s.bitsPerNote.toFixed(3)} bits/note`);
+  }
+  return { analysis, parent, vocabulary, data, baselines };
+}
+
+/** The parent's weights widened to the new vocabulary (same layers and units required); the parent's are disposed. */
+function inheritWeights(
+  parent: LoadedModel,
+  vocabulary: Vocabulary,
+  options: PretrainOptions,
+  log: (line: string) => void,
+): LstmWeights {
+  const p = parent.weights.config;
+  if (p.layers !== options.architecture.layers || p.units !== options.architecture.units)
+    throw new Error(
+      `${options.initFrom} is ${describe(p)}; train with --layers ${p.layers} --units ${p.units}`,
+    );
+  const weights = transferWeights(parent.weights, parent.vocabulary, vocabulary, options.hyper.seed);
+  disposeWeights(parent.weights);
+  log(`starting from ${options.initFrom} (${vocabulary.size - parent.vocabulary.size} new tokens)`);
+  return weights;
+}
+
+/** The model card: architecture, corpus, training and the best weights' validation scores. */
+async function modelCard(
+  options: PretrainOptions,
+  prepared: Prepared,
+  result: TrainResult,
+  backend: string,
+): Promise<ModelCard> {
+  const { analysis, vocabulary, data, baselines } = prepared;
+  const seconds = sumTrainSeconds(result.history);
+  const validationTargets = data.validation.map((t) => t.ids);
+  const { nll, tokens, correct } = await evaluateTunes(result.bestWeights, validationTargets);
+  const notes = data.validation.reduce((n, t) => n + t.notes, 0);
+  const last = result.history.at(-1);
+  const trainTokens = data.train.reduce((n, t) => n + t.ids.length - 1, 0);
+  return {
+    format: "tunesmith-card/1",
+    name: path.basename(options.out),
+    created: new Date().toISOString(),
+    architecture: { ...options.architecture, vocabSize: vocabulary.size },
+    vocabularyFingerprint: vocabulary.fingerprint(),
+    corpus: {
+      description: `${options.corpus}: ${analysis.files} files, ${analysis.unique} unique tunes, ${analysis.usable.length} parsed with every bar fitting the meter`,
+      contentHash: analysis.contentHash,
+      trainTunes: data.train.length,
+      validationTunes: data.validation.length,
+      trainTokens,
+      validationTokens: tokens,
+    },
+    training: {
+      epochs: result.history.length,
+      steps: result.step,
+      seqLen: options.hyper.seqLen,
+      batchSize: options.hyper.batchSize,
+      learningRate: options.hyper.learningRate,
+      ...(options.initFrom ? { parent: path.basename(options.initFrom) } : {}),
+      seconds,
+      backend,
+      tokensPerSecond: (trainTokens * result.history.length) / Math.max(1, seconds),
+    },
+    results: {
+      trainLoss: last?.trainLoss ?? Number.NaN,
+      validationLoss: nll / Math.max(1, tokens),
+      validationBitsPerNote: bitsPerNote(nll, notes),
+      validationAccuracy: correct / Math.max(1, tokens),
+      baselines,
+    },
+  };
+}
+
+/** The model directory: the best weights, vocabulary, card, per-epoch metrics and the loss curve. */
+async function writeModel(
+  out: string,
+  result: TrainResult,
+  card: ModelCard,
+  vocabulary: Vocabulary,
+): Promise<void> {
+  const curve = result.history.map((h) => ({
+    epoch: h.epoch + 1,
+    train: h.trainLoss,
+    validation: h.valLoss,
+    ...(h.trainAccuracy !== undefined ? { trainAccuracy: h.trainAccuracy } : {}),
+    ...(h.valAccuracy !== undefined ? { validationAccuracy: h.valAccuracy } : {}),
+  }));
+  const history = result.history.map((h) => ({
+    ...h,
+    trainPerplexity: Math.exp(h.trainLoss),
+    valPerplexity: Math.exp(h.valLoss),
+  }));
+  const metrics = { history, stopReason: result.stopReason, best: result.best };
+  await saveModelDir(out, result.bestWeights, {
+    vocabulary,
+    card,
+    metrics,
+    lossCurve: svgToPng(lossCurveSvg(curve, `${card.name}: loss per epoch`)),
+  });
 }
 
 function sumTrainSeconds(history: readonly EpochRecord[]): number {

@@ -48,55 +48,8 @@ export interface StepperOptions {
 export function createStepper(weights: LstmWeights, options: StepperOptions = {}): Stepper {
   const { config } = weights;
   const { vocabSize: V, units: U, layers: L } = config;
-  const G = 4 * U;
   const engine: StepperEngine = options.engine === "js" ? "js" : "tf";
-  const arrays = weightsToArrays(weights);
-  const at = (i: number): Float32Array => arrays[i] as Float32Array;
-  const kernels = Array.from({ length: L }, (_, l) => at(3 * l));
-  const recurrent = Array.from({ length: L }, (_, l) => at(3 * l + 1));
-  const biases = Array.from({ length: L }, (_, l) => at(3 * l + 2));
-  const outKernel = at(3 * L);
-  const outBias = at(3 * L + 1);
-  // Layer 0's input term, bias included: row `id` of this table.
-  const table0 = new Float32Array(V * G);
-  const k0 = kernels[0] as Float32Array;
-  const b0 = biases[0] as Float32Array;
-  for (let v = 0; v < V; v++)
-    for (let j = 0; j < G; j++) table0[v * G + j] = (k0[v * G + j] as number) + (b0[j] as number);
-
-  // JS engine: transposed copies (dot-product form).
-  const jsT =
-    engine === "js"
-      ? {
-          kernels: kernels.map((k, l) => (l === 0 ? k : transposed(k, U, G))),
-          recurrent: recurrent.map((r) => transposed(r, U, G)),
-          out: transposed(outKernel, U, V),
-        }
-      : undefined;
-  let tensors: { rec0: tf.Tensor2D; stacked: tf.Tensor2D[]; out: tf.Tensor2D } | undefined;
-  if (engine === "tf") {
-    tensors = tf.tidy(() => ({
-      rec0: tf.tensor2d(recurrent[0] as Float32Array, [U, G]),
-      stacked: Array.from({ length: L - 1 }, (_, i) =>
-        tf.tensor2d(concat(kernels[i + 1] as Float32Array, recurrent[i + 1] as Float32Array), [2 * U, G]),
-      ),
-      out: tf.tensor2d(outKernel, [U, V]),
-    }));
-    for (const t of [tensors.rec0, ...tensors.stacked, tensors.out]) tf.keep(t);
-  }
-
-  const matmul = (
-    x: Float32Array,
-    rows: number,
-    cols: number,
-    wT: Float32Array | undefined,
-    wt: tf.Tensor2D | undefined,
-    n: number,
-  ): Float32Array => {
-    if (wt) return tfMatMul(x, rows, cols, wt);
-    if (wT) return jsMatMul(x, rows, cols, wT, n);
-    throw new Error("stepper disposed");
-  };
+  const w = prepareStepWeights(weights, engine);
 
   const step = (ids: Int32Array, state?: StepperState): StepResult => {
     const B = ids.length;
@@ -112,31 +65,10 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
     for (let l = 0; l < L; l++) {
       const hPrev = state ? (state.h[l] as Float32Array) : new Float32Array(B * U);
       const cPrev = state ? (state.c[l] as Float32Array) : new Float32Array(B * U);
-      let z: Float32Array;
-      if (l === 0) {
-        z = state ? matmul(hPrev, B, U, jsT?.recurrent[0], tensors?.rec0, G) : new Float32Array(B * G);
-        for (let b = 0; b < B; b++) {
-          const src = (ids[b] as number) * G;
-          for (let j = 0; j < G; j++) z[b * G + j] = (z[b * G + j] as number) + (table0[src + j] as number);
-        }
-      } else {
-        const bias = biases[l] as Float32Array;
-        if (tensors) {
-          const xh = new Float32Array(B * 2 * U);
-          for (let b = 0; b < B; b++) {
-            xh.set(x.subarray(b * U, (b + 1) * U), b * 2 * U);
-            xh.set(hPrev.subarray(b * U, (b + 1) * U), b * 2 * U + U);
-          }
-          z = tfMatMul(xh, B, 2 * U, tensors.stacked[l - 1] as tf.Tensor2D);
-        } else if (jsT) {
-          z = jsMatMul(x, B, U, jsT.kernels[l] as Float32Array, G);
-          if (state) jsMatMulInto(z, hPrev, B, U, jsT.recurrent[l] as Float32Array, G);
-        } else {
-          throw new Error("stepper disposed");
-        }
-        for (let b = 0; b < B; b++)
-          for (let j = 0; j < G; j++) z[b * G + j] = (z[b * G + j] as number) + (bias[j] as number);
-      }
+      const z =
+        l === 0
+          ? firstLayerGates(w, U, ids, state ? hPrev : undefined)
+          : upperLayerGates(w, U, l, x, state ? hPrev : undefined);
       const h = new Float32Array(B * U);
       const c = new Float32Array(B * U);
       cell(B, U, z, cPrev, h, c);
@@ -144,9 +76,10 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
       cs.push(c);
       x = h;
     }
-    const logits = matmul(x, B, U, jsT?.out, tensors?.out, V);
+    const logits = matmul(x, B, U, w.js?.out, w.tf?.out, V);
     for (let b = 0; b < B; b++)
-      for (let v = 0; v < V; v++) logits[b * V + v] = (logits[b * V + v] as number) + (outBias[v] as number);
+      for (let v = 0; v < V; v++)
+        logits[b * V + v] = (logits[b * V + v] as number) + (w.outBias[v] as number);
     return { logits, state: { batch: B, h: hs, c: cs } };
   };
 
@@ -155,10 +88,118 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
     engine,
     step,
     dispose() {
-      if (tensors) tf.dispose([tensors.rec0, ...tensors.stacked, tensors.out]);
-      tensors = undefined;
+      if (w.tf) tf.dispose([w.tf.rec0, ...w.tf.stacked, w.tf.out]);
+      w.tf = undefined;
     },
   };
+}
+
+/** The weights in the layout each engine multiplies fastest; `tf` is cleared on dispose. */
+interface StepWeights {
+  /** Layer 0's input term, bias included: row `id` of this table ([V, 4U]). */
+  readonly table0: Float32Array;
+  readonly biases: readonly Float32Array[];
+  readonly outBias: Float32Array;
+  /** JS engine: transposed copies (dot-product form). */
+  readonly js?: { kernels: Float32Array[]; recurrent: Float32Array[]; out: Float32Array };
+  /** tf engine: layer 0's recurrent kernel, each upper layer's [input; recurrent] kernel stacked, the output. */
+  tf?: { rec0: tf.Tensor2D; stacked: tf.Tensor2D[]; out: tf.Tensor2D };
+}
+
+function prepareStepWeights(weights: LstmWeights, engine: StepperEngine): StepWeights {
+  const { vocabSize: V, units: U, layers: L } = weights.config;
+  const G = 4 * U;
+  const arrays = weightsToArrays(weights);
+  const at = (i: number): Float32Array => arrays[i] as Float32Array;
+  const kernels = Array.from({ length: L }, (_, l) => at(3 * l));
+  const recurrent = Array.from({ length: L }, (_, l) => at(3 * l + 1));
+  const biases = Array.from({ length: L }, (_, l) => at(3 * l + 2));
+  const outKernel = at(3 * L);
+  const table0 = new Float32Array(V * G);
+  const k0 = kernels[0] as Float32Array;
+  const b0 = biases[0] as Float32Array;
+  for (let v = 0; v < V; v++)
+    for (let j = 0; j < G; j++) table0[v * G + j] = (k0[v * G + j] as number) + (b0[j] as number);
+  const w: StepWeights = { table0, biases, outBias: at(3 * L + 1) };
+  if (engine === "js")
+    return {
+      ...w,
+      js: {
+        kernels: kernels.map((k, l) => (l === 0 ? k : transposed(k, U, G))),
+        recurrent: recurrent.map((r) => transposed(r, U, G)),
+        out: transposed(outKernel, U, V),
+      },
+    };
+  const tensors = tf.tidy(() => ({
+    rec0: tf.tensor2d(recurrent[0] as Float32Array, [U, G]),
+    stacked: Array.from({ length: L - 1 }, (_, i) =>
+      tf.tensor2d(concat(kernels[i + 1] as Float32Array, recurrent[i + 1] as Float32Array), [2 * U, G]),
+    ),
+    out: tf.tensor2d(outKernel, [U, V]),
+  }));
+  for (const t of [tensors.rec0, ...tensors.stacked, tensors.out]) tf.keep(t);
+  return { ...w, tf: tensors };
+}
+
+function matmul(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  wT: Float32Array | undefined,
+  wt: tf.Tensor2D | undefined,
+  n: number,
+): Float32Array {
+  if (wt) return tfMatMul(x, rows, cols, wt);
+  if (wT) return jsMatMul(x, rows, cols, wT, n);
+  throw new Error("stepper disposed");
+}
+
+/** Layer 0's gate pre-activations: the embedding row of each id, plus h·R when there is a previous state. */
+function firstLayerGates(
+  w: StepWeights,
+  U: number,
+  ids: Int32Array,
+  hPrev: Float32Array | undefined,
+): Float32Array {
+  const B = ids.length;
+  const G = 4 * U;
+  const z = hPrev ? matmul(hPrev, B, U, w.js?.recurrent[0], w.tf?.rec0, G) : new Float32Array(B * G);
+  for (let b = 0; b < B; b++) {
+    const src = (ids[b] as number) * G;
+    for (let j = 0; j < G; j++) z[b * G + j] = (z[b * G + j] as number) + (w.table0[src + j] as number);
+  }
+  return z;
+}
+
+/** An upper layer's gate pre-activations: x·K + h·R + bias. */
+function upperLayerGates(
+  w: StepWeights,
+  U: number,
+  l: number,
+  x: Float32Array,
+  hPrev: Float32Array | undefined,
+): Float32Array {
+  const B = x.length / U;
+  const G = 4 * U;
+  let z: Float32Array;
+  if (w.tf) {
+    const xh = new Float32Array(B * 2 * U);
+    const h = hPrev ?? new Float32Array(B * U);
+    for (let b = 0; b < B; b++) {
+      xh.set(x.subarray(b * U, (b + 1) * U), b * 2 * U);
+      xh.set(h.subarray(b * U, (b + 1) * U), b * 2 * U + U);
+    }
+    z = tfMatMul(xh, B, 2 * U, w.tf.stacked[l - 1] as tf.Tensor2D);
+  } else if (w.js) {
+    z = jsMatMul(x, B, U, w.js.kernels[l] as Float32Array, G);
+    if (hPrev) jsMatMulInto(z, hPrev, B, U, w.js.recurrent[l] as Float32Array, G);
+  } else {
+    throw new Error("stepper disposed");
+  }
+  const bias = w.biases[l] as Float32Array;
+  for (let b = 0; b < B; b++)
+    for (let j = 0; j < G; j++) z[b * G + j] = (z[b * G + j] as number) + (bias[j] as number);
+  return z;
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {

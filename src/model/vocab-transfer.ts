@@ -1,6 +1,7 @@
 import type { Vocabulary } from "../music/vocabulary.js";
 import { type LstmWeights, weightsFromArrays, weightsToArrays } from "./lstm-weights.js";
 import { Rng } from "./rng.js";
+import { checkModelVocabulary } from "./vocabulary-check.js";
 
 /**
  * Carries trained weights over to a larger vocabulary (new conditioning tokens, say), so
@@ -15,8 +16,11 @@ export function transferWeights(
   seed: number,
 ): LstmWeights {
   const { config } = weights;
-  if (config.vocabSize !== from.size)
-    throw new Error(`the weights are for ${config.vocabSize} tokens, the vocabulary has ${from.size}`);
+  checkModelVocabulary(
+    { size: config.vocabSize },
+    from,
+    (m) => new Error(`the weights are for ${m.model} tokens, the vocabulary has ${m.vocabulary}`),
+  );
   const lost = from.tokens.filter((t) => to.id(t) === undefined);
   if (lost.length > 0) throw new Error(`the new vocabulary drops tokens the model knows: ${lost.join(" ")}`);
   const rng = Rng.derive(seed, 0x70c4b);

@@ -1,9 +1,9 @@
 import { defaultUnit, type KeyField, parseMeter, parseTempo, readKeyField } from "./abc-fields.js";
 import { defaultTupletQ } from "./abc-notation.js";
 import { type ChordSymbol, parseChordSymbol } from "./chord.js";
-import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./errors.js";
 import { type Key, KeyParseError } from "./key.js";
 import { estimateElementsKey } from "./key-estimate.js";
+import { type AbcErrorCode, AbcParseError, type SourcePosition, type TuneRef } from "./music-errors.js";
 import { midiOf, type Step, stepOf } from "./pitch.js";
 import {
   add,

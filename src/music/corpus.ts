@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { parseAbcFile } from "./abc-read.js";
 import { type BarProblem, checkBars } from "./bar-check.js";
 import { inferTuneType } from "./collection-types.js";
-import type { TuneRef } from "./errors.js";
+import type { TuneRef } from "./music-errors.js";
 import { tokensToTune, tuneToTokens } from "./tokens.js";
 import { hasMeterChanges, type Tune, withoutChords } from "./tune.js";
 import { Vocabulary } from "./vocabulary.js";

@@ -1,6 +1,6 @@
 import { readAbc } from "./abc-read.js";
-import { MusicError } from "./errors.js";
 import { midiToTune } from "./midi-read.js";
+import { MusicError } from "./music-errors.js";
 import type { Tune } from "./tune.js";
 
 /**

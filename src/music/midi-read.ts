@@ -1,9 +1,9 @@
 import toneMidi from "@tonejs/midi";
-import { MidiImportError } from "./errors.js";
 import { type Key, keySignature } from "./key.js";
 import { estimateKey } from "./key-estimate.js";
 import { pickMelody, type RawNote, skyline } from "./melody.js";
 import { midiFailure, scanMidi } from "./midi-scan.js";
+import { MidiImportError } from "./music-errors.js";
 import { type Pitch, pitchClass, STEP_SEMITONES, type Step } from "./pitch.js";
 import { rat } from "./rational.js";
 import { DEFAULT_UNIT, isCompound, type Meter, type Tune, type TuneElement } from "./tune.js";

@@ -1,4 +1,4 @@
-import { MidiImportError } from "./errors.js";
+import { MidiImportError } from "./music-errors.js";
 
 /**
  * Structural validation of a MIDI file before any library parses it: @tonejs/midi reads

@@ -1,7 +1,7 @@
 import toneMidi from "@tonejs/midi";
 import MidiPlayer from "midi-player-js";
-import { MusicError } from "./errors.js";
 import { toTicks } from "./midi-write.js";
+import { MusicError } from "./music-errors.js";
 import { add, type Rational } from "./rational.js";
 
 /** A note as a MIDI reader sees it. */

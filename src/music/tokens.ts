@@ -1,6 +1,6 @@
 import { abcLength, abcLetter, abcPitch, abcTuplet, defaultTupletQ } from "./abc-notation.js";
-import { MusicError } from "./errors.js";
 import { C_MAJOR, MODES, type Mode, type Tonic } from "./key.js";
+import { MusicError } from "./music-errors.js";
 import { type Pitch, stepOf } from "./pitch.js";
 import { div, mul, type Rational, rat } from "./rational.js";
 import { transposeTo } from "./transpose.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { MusicError } from "./errors.js";
+import { MusicError } from "./music-errors.js";
 import { midiOf } from "./pitch.js";
 import { toNumber } from "./rational.js";
 import { parseLengthToken, parsePitchToken } from "./tokens.js";

@@ -1,7 +1,7 @@
-import { AudioPreviewError } from "./audio/errors.js";
 import { fadeOut, normaliseLoudness } from "./audio/loudness.js";
 import { muxOggOpus } from "./audio/ogg.js";
 import { encodeOpus } from "./audio/opus.js";
+import { AudioPreviewError } from "./audio/preview-error.js";
 import { soundFontReady } from "./audio/soundfont.js";
 import { parseMidi, synthesizeMidi } from "./audio/synth.js";
 
@@ -11,8 +11,8 @@ import { parseMidi, synthesizeMidi } from "./audio/synth.js";
  * as mono Ogg/Opus. Pure: bytes in, bytes out, no I/O.
  */
 
-export { AudioPreviewError, type AudioPreviewErrorCode } from "./audio/errors.js";
 export { decodeOggOpus, type OggOpusFile, readOggOpus } from "./audio/ogg.js";
+export { AudioPreviewError, type AudioPreviewErrorCode } from "./audio/preview-error.js";
 
 export interface AudioPreviewOptions {
   /** Longest preview in seconds, ring-out included (default 90); longer tunes fade out there. */

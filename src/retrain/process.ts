@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config } from "../config.js";
 import type { Store } from "../store/store.js";
-import { failedSummary, isRetrainMessage, type RetrainMessage, type RetrainSummary } from "./protocol.js";
+import { failedSummary, isRetrainMessage, type RetrainMessage, type RetrainSummary } from "./run-reports.js";
 
 /**
  * Runs `npm run retrain` as a child process for a parent such as the bot: creates the

@@ -3,14 +3,15 @@ import type { TfBackend } from "../config.js";
 import { initBackend } from "../model/backend.js";
 import { bitsPerNote, countNotes, type EncodedTune, splitDataset } from "../model/data.js";
 import { disposeWeights, type LstmWeights } from "../model/lstm-weights.js";
-import { type LoadedModel, loadModelDir, readModelVocabulary } from "../model/model-dir.js";
+import { type LoadedModel, loadModelDir } from "../model/model-dir.js";
 import { evaluateTunes, trainModel } from "../model/trainer.js";
-import { ModelVersions } from "../model/versions.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
-import { openStore, type Store, type Submission } from "../store/store.js";
+import { openStore, type Store } from "../store/store.js";
+import type { Submission } from "../store/submissions.js";
+import { ModelVersions } from "../versions/model-versions.js";
 import type { StepLoss } from "./curve.js";
 import { applyGate } from "./gate.js";
-import { failedSummary, type RetrainProgress, type RetrainSummary } from "./protocol.js";
+import { failedSummary, type RetrainProgress, type RetrainSummary } from "./run-reports.js";
 import type { EncodedSubmission, FineTuned, RetrainParameters, Scores, TrainingData } from "./run-types.js";
 import { mixTraining, splitSubmissions } from "./split.js";
 import { nullable, writeVersion } from "./version-writer.js";
@@ -214,9 +215,7 @@ async function fineTuneAndJudge(
   const model = await loadModelDir(active.dir);
   let trained: FineTuned | undefined;
   try {
-    const expected = readModelVocabulary(options.baseModelDir).fingerprint();
-    if (model.vocabulary.fingerprint() !== expected)
-      throw new RetrainError(`version ${active.id} does not use the shipped model's vocabulary`);
+    versions.checkVocabulary(active.id, model.vocabulary);
     const data = gatherData(store, options, params, model, log);
 
     phase("evaluating");

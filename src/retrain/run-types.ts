@@ -4,7 +4,7 @@ import type { LstmWeights } from "../model/lstm-weights.js";
 import type { StopReason } from "../model/train-types.js";
 import type { StepLoss } from "./curve.js";
 import type { GateDecision } from "./gate.js";
-import type { SplitScores } from "./protocol.js";
+import type { SplitScores } from "./run-reports.js";
 import type { Mix } from "./split.js";
 
 /** The types a retraining run passes between its stages (retrain.ts and version-writer.ts). */

@@ -1,13 +1,10 @@
-import path from "node:path";
-import { writeFileAtomic } from "../atomic-write.js";
-import { saveLayersModel } from "../model/layers-model.js";
-import type { LoadedModel } from "../model/model-dir.js";
-import type { ModelVersions } from "../model/versions.js";
+import { type LoadedModel, saveModelDir } from "../model/model-dir.js";
 import { svgToPng } from "../render/png.js";
 import type { Store } from "../store/store.js";
+import type { ModelVersions } from "../versions/model-versions.js";
 import { retrainCurveSvg } from "./curve.js";
 import type { GateDecision } from "./gate.js";
-import type { SplitScores } from "./protocol.js";
+import type { SplitScores } from "./run-reports.js";
 import type { FineTuned, RetrainCard, RetrainParameters, Scores, TrainingData } from "./run-types.js";
 
 /**
@@ -62,15 +59,17 @@ export async function writeVersion(versions: ModelVersions, store: Store, f: Ver
     curve: trained.curve,
   };
   const dir = await versions.createVersion(id, async (staging) => {
-    await saveLayersModel(trained.weights, staging, { vocabulary: f.model.vocabulary, metadata: { card } });
-    await writeFileAtomic(path.join(staging, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
-    await writeFileAtomic(path.join(staging, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
     const svg = retrainCurveSvg(
       trained.curve,
       { before: f.old.baseNats, after: f.after.baseNats },
       `${id}: fine-tuned from version ${f.parent}`,
     );
-    await writeFileAtomic(path.join(staging, "loss-curve.png"), svgToPng(svg));
+    await saveModelDir(staging, trained.weights, {
+      vocabulary: f.model.vocabulary,
+      card,
+      metrics,
+      lossCurve: svgToPng(svg),
+    });
   });
   store.recordVersion({
     id,

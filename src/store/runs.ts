@@ -1,5 +1,6 @@
 import type { Database } from "better-sqlite3";
-import type { FinalRunStatus, RetrainProgress, RetrainSummary, RunStatus } from "../retrain/protocol.js";
+import { processAlive } from "../process-alive.js";
+import type { FinalRunStatus, RetrainProgress, RetrainSummary, RunStatus } from "../retrain/run-reports.js";
 
 /**
  * Training runs: one row per retraining, from the request to its outcome, with the
@@ -83,17 +84,6 @@ function toRun(row: RunRow): TrainingRun {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
-}
-
-/** Signal 0 checks existence without signalling; EPERM means it exists but is someone else's. */
-export function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 const stamp = (): string => new Date().toISOString();

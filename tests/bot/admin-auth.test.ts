@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { type APIInteractionGuildMember, PermissionFlagsBits } from "discord.js";
 import { describe, expect, it } from "vitest";
 import { type AdminPolicy, type Caller, judgeAdmin, requireAdmin } from "../../src/bot/admin-auth.js";
-import { UserFacingError } from "../../src/bot/errors.js";
+import { UserFacingError } from "../../src/bot/error-replies.js";
 import { createLogger } from "../../src/log.js";
 
 const GUILD = "300000000000000001";

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/model/backend.js";
-import { VERSION_ZERO } from "../../src/model/versions.js";
 import { pngSize } from "../../src/render/png.js";
+import { VERSION_ZERO } from "../../src/versions/version-ids.js";
 import { opt, type SeenMessage, type UserSpec } from "../discord/emulator.js";
 import { type Fixture, makeFixture, submissionTunes } from "../retrain/fixtures.js";
 import {

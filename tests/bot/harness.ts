@@ -13,9 +13,9 @@ import { deployCommands } from "../../src/bot/deploy.js";
 import { type RunningBot, type StartBotOptions, startBot } from "../../src/bot/start.js";
 import { ComposePool } from "../../src/compose/pool.js";
 import { createLogger } from "../../src/log.js";
-import { VERSION_ZERO } from "../../src/model/versions.js";
 import { midiOf } from "../../src/music/pitch.js";
 import type { Tune } from "../../src/music/tune.js";
+import { VERSION_ZERO } from "../../src/versions/version-ids.js";
 import {
   DiscordEmulator,
   type EmulatorOptions,

@@ -15,7 +15,7 @@ import { ComposePool } from "../../src/compose/pool.js";
 import { loadConfig } from "../../src/config.js";
 import { type RunningJobWorker, startJobWorker } from "../../src/jobs/redis-worker.js";
 import { createLogger } from "../../src/log.js";
-import { VERSION_ZERO } from "../../src/model/versions.js";
+import { VERSION_ZERO } from "../../src/versions/version-ids.js";
 import { DiscordEmulator } from "../discord/emulator.js";
 import { freePort, type RedisServer, redisSkipReason, startRedis } from "../helpers/redis.js";
 import { MODEL_DIR } from "./harness.js";

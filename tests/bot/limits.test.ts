@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { RateLimitData } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkUpload, DownloadSlots, download, readTune } from "../../src/bot/attachments.js";
-import { UserFacingError } from "../../src/bot/errors.js";
+import { UserFacingError } from "../../src/bot/error-replies.js";
 import { rateLimitBudget } from "../../src/bot/rest-policy.js";
 import { codeName, userText } from "../../src/bot/sanitize.js";
 import { checkStructure } from "../../src/compose/structure.js";

@@ -14,7 +14,7 @@ import {
 } from "../../src/bot/custom-id.js";
 import { beforeDeadline, Deadline, TIMED_OUT } from "../../src/bot/deadline.js";
 import { DiscordClock, describeSkew, MAX_TRANSIT_MS } from "../../src/bot/discord-clock.js";
-import { UserFacingError } from "../../src/bot/errors.js";
+import { UserFacingError } from "../../src/bot/error-replies.js";
 import { keySuggestions } from "../../src/bot/keys.js";
 import { prepareTrainingTune } from "../../src/bot/submission.js";
 import { fitFiles } from "../../src/bot/tune-reply.js";

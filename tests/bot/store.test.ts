@@ -5,7 +5,8 @@ import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/store/migrations.js";
-import { DB_FILE, type NewSubmission, openStore } from "../../src/store/store.js";
+import { DB_FILE, openStore } from "../../src/store/store.js";
+import type { NewSubmission } from "../../src/store/submissions.js";
 
 const dirs: string[] = [];
 function tempDir(): string {

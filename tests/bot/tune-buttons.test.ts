@@ -2,7 +2,7 @@ import type { ButtonInteraction } from "discord.js";
 import { describe, expect, it } from "vitest";
 import type { BotContext } from "../../src/bot/context.js";
 import type { TuneSettings } from "../../src/bot/custom-id.js";
-import { UserFacingError } from "../../src/bot/errors.js";
+import { UserFacingError } from "../../src/bot/error-replies.js";
 import { variation } from "../../src/bot/tune-buttons.js";
 
 /** What each button under a tune changes; the emulator tests (bot.test.ts) press them for real. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FormError, parseForm } from "../../src/compose/form.js";
 import { planForm } from "../../src/compose/form-plan.js";
+import { FormError, parseForm } from "../../src/compose/form-spec.js";
 import { Rng } from "../../src/model/rng.js";
 import { parseAbc } from "../../src/music/abc-read.js";
 import { analyseForm, formTemplateOf, similarity } from "../../src/music/form.js";

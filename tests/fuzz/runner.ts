@@ -2,9 +2,9 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Worker } from "node:worker_threads";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
-import { MusicError } from "../../src/music/errors.js";
 import { importTune } from "../../src/music/import.js";
 import { midiToTune } from "../../src/music/midi-read.js";
+import { MusicError } from "../../src/music/music-errors.js";
 import type { Tune } from "../../src/music/tune.js";
 import { type FuzzCase, generateCase } from "./generators.js";
 import { tuneProblem } from "./invariants.js";
@@ -225,7 +225,7 @@ const TSX_API = import.meta.resolve("tsx/esm/api");
 // Workers run these TypeScript sources through tsx however the parent was started.
 const WORKER_BOOT = `const { workerData } = require("node:worker_threads");
 import(${JSON.stringify(TSX_API)}).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry));`;
-const WORKER_ENTRY = new URL("./worker.ts", import.meta.url).href;
+const WORKER_ENTRY = new URL("./fuzz-thread.ts", import.meta.url).href;
 
 /**
  * Runs `count` cases in worker threads with a watchdog: a case that hangs or exhausts its

@@ -12,7 +12,7 @@ import path from "node:path";
 
 export const RUNTIME_ENTRIES = [
   "src/bot/main.ts",
-  "scripts/worker.ts",
+  "scripts/job-worker.ts",
   "scripts/start-sharded.ts",
   "scripts/retrain.ts",
   "scripts/deploy-commands.ts",

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../bot/harness.js";
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-export const WORKER_SCRIPT = path.join(REPO_ROOT, "scripts", "worker.ts");
+export const WORKER_SCRIPT = path.join(REPO_ROOT, "scripts", "job-worker.ts");
 
 export type LogLine = Record<string, unknown> & { msg: string };
 

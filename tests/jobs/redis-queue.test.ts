@@ -16,12 +16,12 @@ import { validateRequest } from "../../src/compose/request.js";
 import { ComposeClosedError, ComposeFailedError } from "../../src/compose/service.js";
 import { loadConfig } from "../../src/config.js";
 import { RedisJobQueue } from "../../src/jobs/bullmq.js";
+import { COMPOSE_QUEUE, jobIdFor } from "../../src/jobs/job-messages.js";
 import { LocalJobQueue } from "../../src/jobs/local.js";
-import { COMPOSE_QUEUE, jobIdFor } from "../../src/jobs/protocol.js";
 import { type RunningJobWorker, startJobWorker } from "../../src/jobs/redis-worker.js";
 import { createLogger } from "../../src/log.js";
-import { VERSION_ZERO } from "../../src/model/versions.js";
 import { parseAbc } from "../../src/music/abc-read.js";
+import { VERSION_ZERO } from "../../src/versions/version-ids.js";
 import { MODEL_DIR } from "../bot/harness.js";
 import { type RedisServer, startRedis, warnIfNoRedis } from "../helpers/redis.js";
 

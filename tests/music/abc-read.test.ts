@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
-import { AbcParseError } from "../../src/music/errors.js";
+import { AbcParseError } from "../../src/music/music-errors.js";
 import { midiOf } from "../../src/music/pitch.js";
 import { formatRational, rat } from "../../src/music/rational.js";
 import { type NoteElement, type Tune, withoutChords } from "../../src/music/tune.js";

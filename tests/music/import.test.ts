@@ -1,7 +1,7 @@
 import { Midi } from "@tonejs/midi";
 import { describe, expect, it } from "vitest";
-import { MusicError } from "../../src/music/errors.js";
 import { importTune } from "../../src/music/import.js";
+import { MusicError } from "../../src/music/music-errors.js";
 import { midiOf } from "../../src/music/pitch.js";
 
 /** Small deterministic PRNG so failures reproduce. */

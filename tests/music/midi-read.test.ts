@@ -1,10 +1,10 @@
 import toneMidi from "@tonejs/midi";
 import { describe, expect, it } from "vitest";
-import { MidiImportError } from "../../src/music/errors.js";
 import { abcKeyName } from "../../src/music/key.js";
 import { midiToTune } from "../../src/music/midi-read.js";
 import { readNotesTone, verifyMidi } from "../../src/music/midi-verify.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
+import { MidiImportError } from "../../src/music/music-errors.js";
 import { performNotes } from "../../src/music/performance.js";
 import { pitchName } from "../../src/music/pitch.js";
 import { formatRational } from "../../src/music/rational.js";

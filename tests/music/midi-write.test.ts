@@ -1,10 +1,10 @@
 import toneMidi from "@tonejs/midi";
 import MidiPlayer from "midi-player-js";
 import { describe, expect, it } from "vitest";
-import { MusicError } from "../../src/music/errors.js";
 import { type Key, parseKey } from "../../src/music/key.js";
 import { MidiVerifyError, readNotesIndependently, verifyMidi } from "../../src/music/midi-verify.js";
 import { PPQ, tuneToMidi } from "../../src/music/midi-write.js";
+import { MusicError } from "../../src/music/music-errors.js";
 import { performNotes, VELOCITY } from "../../src/music/performance.js";
 import { rat } from "../../src/music/rational.js";
 import type { Meter, Tempo, Tune } from "../../src/music/tune.js";

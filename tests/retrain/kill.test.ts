@@ -14,10 +14,11 @@ import { initBackend } from "../../src/model/backend.js";
 import { disposeWeights } from "../../src/model/lstm-weights.js";
 import { loadModelDir } from "../../src/model/model-dir.js";
 import { Rng } from "../../src/model/rng.js";
-import { ModelVersions } from "../../src/model/versions.js";
 import { RETRAIN_SCRIPT, startRetrainProcess } from "../../src/retrain/process.js";
-import { isRetrainMessage, type RetrainMessage } from "../../src/retrain/protocol.js";
-import { openStore, type Store, type SubmissionStatus } from "../../src/store/store.js";
+import { isRetrainMessage, type RetrainMessage } from "../../src/retrain/run-reports.js";
+import { openStore, type Store } from "../../src/store/store.js";
+import type { SubmissionStatus } from "../../src/store/submissions.js";
+import { ModelVersions } from "../../src/versions/model-versions.js";
 import { approveSubmissions, type Fixture, makeFixture, REPO_ROOT } from "./fixtures.js";
 
 const STEPS = 40;

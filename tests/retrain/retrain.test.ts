@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/model/backend.js";
 import { disposeWeights } from "../../src/model/lstm-weights.js";
 import { loadModelDir } from "../../src/model/model-dir.js";
-import { ModelVersions } from "../../src/model/versions.js";
 import { applyGate } from "../../src/retrain/gate.js";
 import { type RetrainOptions, retrain } from "../../src/retrain/retrain.js";
 import { mixTraining, splitSubmissions } from "../../src/retrain/split.js";
 import { openStore } from "../../src/store/store.js";
+import { ModelVersions } from "../../src/versions/model-versions.js";
 import { approveSubmissions, type Fixture, makeFixture } from "./fixtures.js";
 
 const TINY = { steps: 30, batchSize: 4, seqLen: 32, backend: "cpu" } as const;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { NewSubmission } from "../../src/store/store.js";
+import type { NewSubmission } from "../../src/store/submissions.js";
 
 /**
  * Submission number n, the same in the writer and the checker. Sizes vary from about 1 KB

@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../../src/model/rng.js";
-import { DB_FILE, openStore, type Submission } from "../../src/store/store.js";
+import { DB_FILE, openStore } from "../../src/store/store.js";
+import type { Submission } from "../../src/store/submissions.js";
 import { submissionFor } from "./kill-fixture.js";
 
 const WRITER = fileURLToPath(new URL("./kill-writer.ts", import.meta.url));

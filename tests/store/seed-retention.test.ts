@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PRUNE_EVERY_MS, startSeedPruning } from "../../src/store/seed-retention.js";
-import { type NewSubmission, openStore, type Store } from "../../src/store/store.js";
+import { openStore, type Store } from "../../src/store/store.js";
+import type { NewSubmission } from "../../src/store/submissions.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const ALICE = "300000000000000001";

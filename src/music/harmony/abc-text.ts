@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { parseAbcFile } from "../abc-read.js";
 import { formatChordSymbol, parseChordSymbol } from "../chord.js";
-import { MusicError } from "../errors.js";
+import { MusicError } from "../music-errors.js";
 import { type Tune, withoutChords } from "../tune.js";
 import { harmonise } from "./harmonise.js";
 import type { HarmonyTables } from "./tables.js";

@@ -1,5 +1,5 @@
-import { AudioPreviewError } from "./errors.js";
 import { decodeOpus, type EncodedOpus, OPUS_GRANULE_RATE, type OpusInputRate } from "./opus.js";
+import { AudioPreviewError } from "./preview-error.js";
 
 /**
  * Ogg encapsulation of an Opus stream (RFC 3533, RFC 7845): an OpusHead page, an OpusTags

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { type BasicPreset, BasicSoundBank, SoundBankLoader } from "spessasynth_core";
-import { AudioPreviewError } from "./errors.js";
+import { AudioPreviewError } from "./preview-error.js";
 
 /**
  * The preview's instruments: FluidR3Mono GM (Frank Wen, mono version by Michael Cowgill,

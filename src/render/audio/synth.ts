@@ -1,5 +1,5 @@
 import { BasicMIDI, InterpolationTypes, SpessaLog, SpessaSynthProcessor } from "spessasynth_core";
-import { AudioPreviewError } from "./errors.js";
+import { AudioPreviewError } from "./preview-error.js";
 import { presetFor, previewSoundBank } from "./soundfont.js";
 
 /**

@@ -1,4 +1,4 @@
-import { MusicError } from "../../music/errors.js";
+import { MusicError } from "../../music/music-errors.js";
 
 /** Why an audio preview could not be made (or, for the test reader, why an Ogg file is invalid). */
 export type AudioPreviewErrorCode =

@@ -8,7 +8,7 @@
  *   REDIS_URL=redis://host:6379 DATA_DIR=/shared/tunesmith npm run worker
  */
 import { startJobWorker } from "../src/jobs/redis-worker.js";
-import { configOrExit, exitOnSignals } from "../src/lifecycle.js";
+import { configOrExit, runUntilSignalled } from "../src/lifecycle.js";
 import { getLog } from "../src/log.js";
 
 const cfg = configOrExit();
@@ -21,11 +21,4 @@ if (!cfg.redisUrl) {
 }
 
 const log = getLog();
-const starting = startJobWorker({ config: cfg, log });
-exitOnSignals(log, async () => (await starting).stop());
-try {
-  await starting;
-} catch (error) {
-  log.fatal({ err: error }, "the worker could not start");
-  process.exit(1);
-}
+await runUntilSignalled(log, startJobWorker({ config: cfg, log }), "the worker");

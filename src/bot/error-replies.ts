@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { HTTPError, RateLimitError } from "discord.js";
 import { RequestError } from "../compose/request.js";
 import { ComposeBusyError, ComposeClosedError, ComposeFailedError } from "../compose/service.js";
-import { MusicError } from "../music/errors.js";
+import { MusicError } from "../music/music-errors.js";
 import { userText } from "./sanitize.js";
 
 /**

@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 
 /**
  * Rows describing model versions (the directories under DATA_DIR/models). The active
- * pointer file, not this table, decides which version is active; model/versions.ts
+ * pointer file, not this table, decides which version is active; versions/version-catalog.ts
  * reconciles the statuses here with it.
  */
 export const VERSION_STATUSES = ["candidate", "active", "retired", "rejected"] as const;

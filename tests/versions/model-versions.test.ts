@@ -7,9 +7,10 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../src/model/backend.js";
-import { ACTIVE_POINTER, ModelVersions } from "../../src/model/versions.js";
 import { Vocabulary } from "../../src/music/vocabulary.js";
 import { openStore } from "../../src/store/store.js";
+import { ACTIVE_POINTER } from "../../src/versions/active-pointer.js";
+import { ModelVersions } from "../../src/versions/model-versions.js";
 import { approveSubmissions, type Fixture, makeFixture } from "../retrain/fixtures.js";
 
 const V1 = "v1-20260101000000";

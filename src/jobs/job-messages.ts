@@ -5,7 +5,7 @@
  *   compose   jobs { type: "compose", request, options } and { type: "render", tune, options };
  *             job id `compose-<interaction id>` (so a request is composed once) or `render-<uuid>`
  *   retrain   jobs { runId, steps?, learningRate?, requestedBy }; job id `retrain-<runId>`;
- *             progress (job.updateProgress) = the retraining child's messages (retrain/protocol.ts)
+ *             progress (job.updateProgress) = the retraining child's messages (retrain/run-reports.ts)
  *
  * A job's return value stays small: the result itself (tune, candidates, MIDI, audio,
  * score: 50-500 kB) is written by the worker to its own key `<prefix>:result:<job id>`,

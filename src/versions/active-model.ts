@@ -1,16 +1,28 @@
-import type { ModelVersions } from "../model/versions.js";
-import type { ModelInfo } from "./composer.js";
-import type { ComposePool } from "./pool.js";
+import type { ModelVersions } from "./model-versions.js";
+
+/** A model being served, as far as following the pointer goes: which version it is. */
+export interface ServedModel {
+  readonly version: string;
+}
 
 /**
- * Keeps a compose pool on the active model version. Promotions and rollbacks can come
+ * What composes with one model version at a time and can be moved to another: a worker's
+ * compose pool, or the bot's job queue (which moves its pool or tells its workers).
+ */
+export interface ModelServer {
+  readonly model: ServedModel;
+  reload(source: { readonly modelDir: string; readonly modelVersion: string }): Promise<ServedModel>;
+}
+
+/**
+ * Keeps a model server (a compose pool, a job queue) on the active model version. Promotions and rollbacks can come
  * from this process (/admin) or another (`npm run retrain` from a shell): both only move
  * the pointer file, and `sync` — called after our own changes and on a timer — moves
  * the pool to whatever it names. A version that fails to load leaves the pool as it is.
  */
 export interface ActiveModelFollower {
-  /** Reloads the pool if the active version is not the one it serves; resolves with what it serves. */
-  sync(): Promise<ModelInfo>;
+  /** Reloads the server if the active version is not the one it serves; resolves with what it serves. */
+  sync(): Promise<ServedModel>;
   stop(): void;
 }
 
@@ -22,13 +34,13 @@ export interface FollowOptions {
 
 export function followActiveModel(
   versions: ModelVersions,
-  pool: Pick<ComposePool, "model" | "reload">,
+  pool: ModelServer,
   options: FollowOptions,
 ): ActiveModelFollower {
-  let running: Promise<ModelInfo> | undefined;
+  let running: Promise<ServedModel> | undefined;
   let again = false;
 
-  const syncOnce = async (): Promise<ModelInfo> => {
+  const syncOnce = async (): Promise<ServedModel> => {
     const active = versions.activeVersion();
     if (active.fallbackReason)
       options.log("warn", { reason: active.fallbackReason }, "serving the shipped model instead");
@@ -45,13 +57,13 @@ export function followActiveModel(
   };
 
   // One sync at a time; a call during one runs once more after it (the pointer may have moved).
-  const sync = (): Promise<ModelInfo> => {
+  const sync = (): Promise<ServedModel> => {
     if (running) {
       again = true;
       return running;
     }
     running = (async () => {
-      let model: ModelInfo;
+      let model: ServedModel;
       do {
         again = false;
         model = await syncOnce();
