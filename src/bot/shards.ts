@@ -55,12 +55,12 @@ export async function createSharded(options: ShardedOptions): Promise<ShardedBot
   manager.on("shardCreate", (shard: Shard) => {
     log.info({ shard: shard.id, of: manager.totalShards }, "shard starting");
     shard.on("ready", () => log.info({ shard: shard.id }, "shard ready"));
-    shard.on("death", (child) =>
-      log.warn(
-        { shard: shard.id, code: "exitCode" in child ? child.exitCode : undefined, respawn: manager.respawn },
-        "shard process exited",
-      ),
-    );
+    shard.on("death", (child) => {
+      const code = "exitCode" in child ? child.exitCode : undefined;
+      // A shard that stops cleanly because we asked it to is not news worth a warning.
+      const level = code === 0 && !manager.respawn ? "info" : "warn";
+      log[level]({ shard: shard.id, code, respawn: manager.respawn }, "shard process exited");
+    });
     shard.on("error", (error) => log.error({ err: error, shard: shard.id }, "shard error"));
   });
   const spawn = async () => {

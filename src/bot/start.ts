@@ -101,6 +101,7 @@ export async function startBot(options: StartBotOptions = {}): Promise<RunningBo
       token: cfg.discordToken,
       commandNames: [...bot.commands.keys()],
       log,
+      stopping: () => live.stopping === true,
     });
     const stop = stopOnce(() => stopBot({ ...services, router, client, health, live }));
     return {
@@ -337,6 +338,8 @@ async function connectToDiscord(
     /** Logged once connected. */
     readonly commandNames: readonly string[];
     readonly log: Logger;
+    /** True once the bot is stopping: closing the gateway then is not trouble. */
+    readonly stopping: () => boolean;
   },
 ): Promise<Client<true>> {
   const { router, clock, token, log } = how;
@@ -348,7 +351,7 @@ async function connectToDiscord(
     if (response instanceof Response) response.body?.cancel().catch(() => {});
   });
   router.attach(client);
-  watchConnection(client, log);
+  watchConnection(client, log, how.stopping);
   const ready = once(client, Events.ClientReady) as Promise<[Client<true>]>;
   await client.login(token);
   const [readyClient] = await ready;
@@ -364,13 +367,18 @@ async function connectToDiscord(
   return readyClient;
 }
 
-/** Gateway trouble is normal (discord.js reconnects and resumes); it is logged, not fatal. */
-function watchConnection(client: Client, log: Logger): void {
+/**
+ * Gateway trouble is normal (discord.js reconnects and resumes); it is logged, not fatal.
+ * Closing the gateway on the way out is neither: it is not logged.
+ */
+function watchConnection(client: Client, log: Logger, stopping: () => boolean): void {
   client.on(Events.Error, (error) => log.error({ err: error }, "Discord client error"));
   client.on(Events.Warn, (message) => log.warn({ message }, "Discord client warning"));
-  client.on(Events.ShardDisconnect, (event, shard) =>
-    log.warn({ shard, code: event.code }, "gateway disconnected"),
-  );
-  client.on(Events.ShardReconnecting, (shard) => log.info({ shard }, "gateway reconnecting"));
+  client.on(Events.ShardDisconnect, (event, shard) => {
+    if (!stopping()) log.warn({ shard, code: event.code }, "gateway disconnected");
+  });
+  client.on(Events.ShardReconnecting, (shard) => {
+    if (!stopping()) log.info({ shard }, "gateway reconnecting");
+  });
   client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, "gateway resumed"));
 }

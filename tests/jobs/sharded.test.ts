@@ -72,6 +72,10 @@ describe("npm run start:sharded", () => {
       expect(manager.logs.filter((l) => l.msg === "stopped")).toHaveLength(2);
       expect(manager.logs.some((l) => l.msg === "every shard has stopped")).toBe(true);
       expect(manager.logs.some((l) => l.msg === "shard process exited" && l.respawn === true)).toBe(false);
+      // Shards stopped on purpose exit 0: logged, not warned about (pino level 40 = warn).
+      const exits = manager.logs.filter((l) => l.msg === "shard process exited");
+      expect(exits.length).toBeGreaterThan(0);
+      expect(exits.every((l) => l.code === 0 && Number(l.level) < 40)).toBe(true);
     } finally {
       if (manager.child.exitCode === null && manager.child.signalCode === null) {
         manager.child.kill("SIGKILL");
