@@ -5,7 +5,7 @@
  *
  *   npm run train -- --corpus ../shared/corpus --out models/folk-styles-2x256 \
  *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
- *     [--lr 0.002] [--seed 1] [--resume] [--init models/<parent>]
+ *     [--lr 0.002] [--seed 1] [--lr-patience 1] [--resume] [--init models/<parent>]
  *
  * --init fine-tunes a trained model (same layers and units) instead of starting from
  * random weights; tokens the corpus adds to its vocabulary (tune types) start fresh.
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     seq: { type: "string", default: "128" },
     lr: { type: "string", default: "0.002" },
     seed: { type: "string", default: "1" },
+    "lr-patience": { type: "string", default: "1" },
     resume: { type: "boolean", default: false },
     init: { type: "string" },
   },
@@ -58,6 +59,7 @@ const result = await trainPretrained({
     seqLen: Number(values.seq),
     learningRate: Number(values.lr),
     seed: Number(values.seed),
+    lrPatience: Number(values["lr-patience"]),
   },
   resume: values.resume as boolean,
   ...(values.init ? { initFrom: path.resolve(values.init) } : {}),

@@ -35,6 +35,11 @@ export interface PretrainOptions {
     readonly seqLen: number;
     readonly learningRate: number;
     readonly seed: number;
+    /**
+     * Epochs without a better validation loss before the learning rate halves (default 1);
+     * training stops after 4. One noisy epoch can halve it early.
+     */
+    readonly lrPatience?: number;
   };
   readonly resume?: boolean;
   /** Start from this model directory's weights (same layers and units), its vocabulary widened. */
@@ -69,7 +74,7 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
       clipNorm: 5,
       patience: 4,
       lrDecayFactor: 0.5,
-      lrPatience: 1,
+      lrPatience: options.hyper.lrPatience ?? 1,
       minLearningRate: 1e-5,
     },
     checkpointDir: options.out,
