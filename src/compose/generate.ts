@@ -216,7 +216,9 @@ function startAfterSeed(
   const last = seedElements.filter((e) => e.kind === "note").at(-1);
   const tieTo = last?.kind === "note" && last.tie ? lastPitchClass(prompt, vocabulary, table) : undefined;
   const pickup = seedParts?.pickup ? (seedParts.pickup.n * table.unitsPerWhole) / seedParts.pickup.d : 0;
-  const start = grammar.continueAt(units, tieTo, units === 0 && Number.isInteger(pickup) ? pickup : 0);
+  // A pickup longer than a bar of the meter continued in (a seed that changed meter) is none.
+  const opens = units === 0 && Number.isInteger(pickup) && pickup < barUnits ? pickup : 0;
+  const start = grammar.continueAt(units, tieTo, opens);
   return { start, seedElements };
 }
 
