@@ -67,7 +67,7 @@ export interface FormEvaluationOptions {
   readonly samples: number;
   readonly temperature: number;
   readonly candidates?: number;
-  /** Composed tunes per style for style recognition, at least (default 20). */
+  /** Composed tunes per style for style recognition, at least (default 40: at 20, one tune is 5 points). */
   readonly perStyle?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -234,7 +234,7 @@ async function recogniseStyles(
     styled.length,
     7,
   );
-  const perStyle = options.perStyle ?? 20;
+  const perStyle = options.perStyle ?? 40;
   const styles: StyleRecognition[] = [];
   for (const style of styled) {
     const { meter } = STYLES[style] as Style;
