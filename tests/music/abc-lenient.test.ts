@@ -5,11 +5,11 @@ import { tuneToAbc } from "../../src/music/abc-write.js";
 import { checkBars } from "../../src/music/bar-check.js";
 import { importTune } from "../../src/music/import.js";
 import { tuneToMidi } from "../../src/music/midi-write.js";
-import { AbcParseError } from "../../src/music/music-errors.js";
 import { midiOf } from "../../src/music/pitch.js";
 import { formatRational } from "../../src/music/rational.js";
 import { tuneToTokens } from "../../src/music/tokens.js";
 import { lastMeter, type NoteElement, splitAtLastMeter, type Tune } from "../../src/music/tune.js";
+import { abcRefusal } from "../helpers/abc.js";
 
 /**
  * What other collections write and abcjs reads past: read, with what was passed over
@@ -32,16 +32,6 @@ const music = (t: Tune) =>
             ? `M${e.meter.num}/${e.meter.den}`
             : e.kind,
   );
-
-function refusal(text: string): AbcParseError {
-  try {
-    parseAbc(text);
-  } catch (error) {
-    if (error instanceof AbcParseError) return error;
-    throw error;
-  }
-  throw new Error("expected an AbcParseError");
-}
 
 describe("fields the reader does not model", () => {
   it("reads past an unknown header field before K: (Y: playing order), with a note", () => {
@@ -81,7 +71,7 @@ describe("decorations and symbols", () => {
     const r = read("AB#c d;ef|]");
     expect(midis(r.tune)).toEqual([69, 71, 72, 74, 76, 77]);
     expect(r.ignored).toEqual(["symbol #", "symbol ;"]);
-    expect(refusal(`${HEADER}\nA\u0007B|]`).message).toMatch(
+    expect(abcRefusal(`${HEADER}\nA\u0007B|]`).message).toMatch(
       /line 6, column 2: unexpected control character/,
     );
   });
@@ -191,7 +181,7 @@ describe("meter changes", () => {
   });
 
   it("still refuses an unreadable meter, with line and column", () => {
-    const error = refusal("X:1\nT:t\nM:4/4\nK:C\nABcd|\nM:7/5\nABcd|]\n");
+    const error = abcRefusal("X:1\nT:t\nM:4/4\nK:C\nABcd|\nM:7/5\nABcd|]\n");
     expect(error.code).toBe("bad-meter");
     expect(error.position).toEqual({ line: 6, column: 3 });
   });
@@ -204,7 +194,7 @@ describe("keys as ABC 2.1 reads them", () => {
       mode: "mixolydian",
     });
     expect(parseAbc("X:1\nK:E minor\nEFG|]\n").key.mode).toBe("minor");
-    expect(refusal("X:1\nK:Bn\nB|]\n").code).toBe("bad-key");
+    expect(abcRefusal("X:1\nK:Bn\nB|]\n").code).toBe("bad-key");
   });
 });
 
@@ -215,7 +205,7 @@ describe("what abcjs reads although ABC 2.1 frowns on it", () => {
     expect(midis(r.tune).slice(0, 4)).toEqual([67, 69, 71, 72]);
     expect(r.ignored).toEqual(["music before the K: field (read without a key signature)"]);
     // A header with neither key nor music is still no tune.
-    expect(refusal("X:1\nT:t\nM:4/4\n% nothing\n").code).toBe("missing-key");
+    expect(abcRefusal("X:1\nT:t\nM:4/4\n% nothing\n").code).toBe("missing-key");
   });
 
   it("takes L:, M: and U: from the file header (before the first X:), each tune's own header first", () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseAbc, parseAbcFile } from "../../src/music/abc-read.js";
-import { AbcParseError } from "../../src/music/music-errors.js";
 import { midiOf } from "../../src/music/pitch.js";
 import { formatRational, rat } from "../../src/music/rational.js";
 import { type NoteElement, type Tune, withoutChords } from "../../src/music/tune.js";
+import { abcRefusal } from "../helpers/abc.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 
@@ -16,16 +16,6 @@ const midis = (t: Tune) => notesOf(t).map((n) => midiOf(n.pitch));
 const lengths = (t: Tune) => t.elements.flatMap((e) => ("duration" in e ? [formatRational(e.duration)] : []));
 const bars = (t: Tune) =>
   t.elements.flatMap((e) => (e.kind === "bar" ? [e.bar] : e.kind === "ending" ? [`[${e.numbers}`] : []));
-
-function parseError(text: string): AbcParseError {
-  try {
-    parseAbc(text);
-  } catch (error) {
-    if (error instanceof AbcParseError) return error;
-    throw error;
-  }
-  throw new Error("expected an AbcParseError");
-}
 
 describe("ABC header", () => {
   it("reads title, meter, unit, tempo and key", () => {
@@ -285,7 +275,7 @@ describe("ABC errors", () => {
     ["X:1\nK:C\nA\u0007B", "unexpected-symbol"],
     ["X:1\nK:C\nA>>>>B", "unexpected-symbol"],
   ])("%j → %s", (text, code) => {
-    expect(parseError(text).code).toBe(code);
+    expect(abcRefusal(text).code).toBe(code);
   });
 
   it("refuses tunes above the note limit", () => {
