@@ -219,9 +219,11 @@ async function recogniseStyles(
   const { styled, styleOf } = split;
   const offered = split.tunes.filter((t) => styleOf(t));
   const labels = offered.map((t) => styled.indexOf(styleOf(t) as StyleName));
+  // Rhythm features once per tune: the training tunes are among the offered ones.
+  const features = new Map(offered.map((t) => [t, rhythmFeatures(t)]));
   const judged = crossValidatedPredictions(
     randomForest,
-    offered.map(rhythmFeatures),
+    offered.map((t) => features.get(t) as Features),
     labels,
     styled.length,
     5,
@@ -229,7 +231,7 @@ async function recogniseStyles(
   );
   const trainingOffered = split.training.filter((t) => styleOf(t));
   const styleModel = randomForest(
-    trainingOffered.map(rhythmFeatures),
+    trainingOffered.map((t) => features.get(t) as Features),
     trainingOffered.map((t) => styled.indexOf(styleOf(t) as StyleName)),
     styled.length,
     7,

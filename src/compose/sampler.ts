@@ -117,10 +117,8 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
       }
     });
     if (keep.length === 0) break;
-    const sameRows = keep.length === modelState.batch && keep.every((k, i) => k === i);
-    if (!sameRows) modelState = selectRows(modelState, keep);
-    if (plainState && !(keep.length === plainState.batch && keep.every((k, i) => k === i)))
-      plainState = selectRows(plainState, keep);
+    modelState = keepRows(modelState, keep);
+    if (plainState) plainState = keepRows(plainState, keep);
     rows = rows.filter((b) => !(states[b] as DecodeState).finished);
     const result = model.step(Int32Array.from(input), modelState);
     logits = result.logits;
@@ -133,6 +131,12 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
     rowOfLogits = rows.map((_, r) => r);
   }
   return ids.map((seq, b) => ({ ids: seq, nll: nll[b] as number, hurried: hurried[b] as boolean }));
+}
+
+/** The state's rows `keep`, in that order (the state itself when that is all of them). */
+function keepRows(state: StepperState, keep: readonly number[]): StepperState {
+  const same = keep.length === state.batch && keep.every((k, i) => k === i);
+  return same ? state : selectRows(state, keep);
 }
 
 /** A token drawn from softmax(logits / T) restricted to the mask and to the top-p nucleus. */

@@ -1,5 +1,5 @@
-import { checkBars, type Measure, measures } from "../music/bar-check.js";
-import { add, eq } from "../music/rational.js";
+import { checkBars, type Measure, makeOneBar, measures } from "../music/bar-check.js";
+import { eq } from "../music/rational.js";
 import { meterLength, type Tune } from "../music/tune.js";
 
 /**
@@ -20,21 +20,19 @@ export interface StructureReport {
  */
 export function barCount(tune: Tune): number {
   const all = measures(tune);
-  const isFull = (i: number) => eq((all[i] as Measure).length, meterLength((all[i] as Measure).meter));
-  const completes = (i: number, j: number) =>
-    eq(add((all[i] as Measure).length, (all[j] as Measure).length), meterLength((all[i] as Measure).meter));
   let count = 0;
   const paired = new Set<number>();
   for (let i = 0; i < all.length; i++) {
-    if (isFull(i)) count++;
-    else if (i + 1 < all.length && !isFull(i + 1) && completes(i, i + 1)) {
+    const m = all[i] as Measure;
+    if (eq(m.length, meterLength(m.meter))) count++;
+    else if (i + 1 < all.length && makeOneBar(m, all[i + 1] as Measure)) {
       count++;
       paired.add(i).add(i + 1);
       i++;
     }
   }
   const last = all.length - 1;
-  if (last >= 1 && !paired.has(0) && !paired.has(last) && !isFull(0) && !isFull(last) && completes(0, last))
+  if (last >= 1 && !paired.has(0) && !paired.has(last) && makeOneBar(all[0] as Measure, all[last] as Measure))
     count++;
   return count;
 }

@@ -95,6 +95,12 @@ export function describeBarProblem(p: BarProblem): string {
   return `bar ${p.bar} lasts ${formatRational(p.length)} of a whole note, expected ${formatRational(p.expected)} (${p.problem})`;
 }
 
+/** Two short measures that make one bar of the first one's meter: a pickup and its complement. */
+export function makeOneBar(a: Measure, b: Measure): boolean {
+  const full = meterLength(a.meter);
+  return cmp(a.length, full) < 0 && cmp(b.length, full) < 0 && cmp(add(a.length, b.length), full) === 0;
+}
+
 /**
  * The pickup a tune's parts open with: the opening short bar, when the tune's last bar is
  * short by it. `measures` lists the pickups among `measures(tune)`: the opening one and
@@ -106,14 +112,10 @@ export function partPickups(
   const all = measures(tune);
   const first = all[0];
   const last = all.at(-1);
-  if (!first || !last || all.length < 2) return undefined;
-  const full = (m: Measure) => meterLength(m.meter);
-  const short = (i: number) => cmp((all[i] as Measure).length, full(all[i] as Measure)) < 0;
-  if (!short(0) || cmp(add(first.length, last.length), full(first)) !== 0) return undefined;
+  if (!first || !last || all.length < 2 || !makeOneBar(first, last)) return undefined;
   const pickups = [0];
   for (let i = 2; i < all.length; i++) {
-    const before = all[i - 1] as Measure;
-    if (short(i) && short(i - 1) && cmp(add(before.length, (all[i] as Measure).length), full(before)) === 0) {
+    if (makeOneBar(all[i - 1] as Measure, all[i] as Measure)) {
       pickups.push(i);
       i++;
     }
