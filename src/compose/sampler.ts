@@ -1,5 +1,5 @@
 import type { Rng } from "../model/rng.js";
-import { type StepperState, type StepResult, selectRows } from "../model/sampler-step.js";
+import { concatRows, type StepperState, type StepResult, selectRows } from "../model/sampler-step.js";
 import type { DecodeState, TuneGrammar } from "./grammar.js";
 
 /**
@@ -71,13 +71,15 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
   const guidance = options.guidance && options.guidance.weight > 0 ? options.guidance : undefined;
   const plain = guidance ? prime(guidance.unconditioned) : undefined;
   let plainLogits = plain?.logits;
-  let plainState = plain?.state;
   const V = first.logits.length;
   let logits: Float32Array = first.logits;
   // Batch row → candidate. Every candidate starts from the primed row; rows of finished
-  // candidates are dropped so the batch shrinks as tunes end.
+  // candidates are dropped so the batch shrinks as tunes end. With guidance, the model
+  // state holds each candidate's row twice, conditioned then unconditioned, so one batched
+  // step serves both: `conditioned` is how many rows the first half has.
   let rows = Array.from({ length: B }, (_, b) => b);
-  let modelState = first.state;
+  let modelState = plain ? concatRows(first.state, plain.state) : first.state;
+  let conditioned = first.state.batch;
   let rowOfLogits = rows.map(() => 0);
 
   const states = Array.from({ length: B }, () => options.start);
@@ -117,17 +119,14 @@ export function sampleCandidates(model: StepModel, options: SampleOptions): Cand
       }
     });
     if (keep.length === 0) break;
-    modelState = keepRows(modelState, keep);
-    if (plainState) plainState = keepRows(plainState, keep);
+    const half = conditioned;
+    modelState = keepRows(modelState, plain ? [...keep, ...keep.map((k) => k + half)] : keep);
     rows = rows.filter((b) => !(states[b] as DecodeState).finished);
-    const result = model.step(Int32Array.from(input), modelState);
-    logits = result.logits;
+    const result = model.step(Int32Array.from(plain ? [...input, ...input] : input), modelState);
     modelState = result.state;
-    if (plainState) {
-      const plainResult = model.step(Int32Array.from(input), plainState);
-      plainLogits = plainResult.logits;
-      plainState = plainResult.state;
-    }
+    conditioned = keep.length;
+    logits = plain ? result.logits.subarray(0, conditioned * V) : result.logits;
+    plainLogits = plain ? result.logits.subarray(conditioned * V) : undefined;
     rowOfLogits = rows.map((_, r) => r);
   }
   return ids.map((seq, b) => ({ ids: seq, nll: nll[b] as number, hurried: hurried[b] as boolean }));

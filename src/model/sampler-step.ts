@@ -304,3 +304,19 @@ export function selectRows(state: StepperState, rows: readonly number[]): Steppe
   };
   return { batch: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
 }
+
+/** The rows of `a`, then those of `b`, as one state (for one batched step over both). */
+export function concatRows(a: StepperState, b: StepperState): StepperState {
+  if (a.h.length !== b.h.length) throw new Error("cannot join states of models with different layers");
+  const join = (x: Float32Array, y: Float32Array) => {
+    const out = new Float32Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return {
+    batch: a.batch + b.batch,
+    h: a.h.map((x, i) => join(x, b.h[i] as Float32Array)),
+    c: a.c.map((x, i) => join(x, b.c[i] as Float32Array)),
+  };
+}
