@@ -5,10 +5,13 @@
  *
  *   npm run train -- --corpus ../shared/corpus --out models/folk-styles-2x256 \
  *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
- *     [--lr 0.002] [--seed 1] [--lr-patience 1] [--resume] [--init models/<parent>]
+ *     [--lr 0.002] [--seed 1] [--lr-patience 1] [--tune-type every-step|header] [--resume]
+ *     [--init models/<parent>]
  *
  * --init fine-tunes a trained model (same layers and units) instead of starting from
  * random weights; tokens the corpus adds to its vocabulary (tune types) start fresh.
+ * --tune-type header reads the tune type once, in the header, as models before 2026-12-06 did;
+ * every-step adds it to the input at every step of the tune.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     layers: { type: "string", default: "2" },
     units: { type: "string", default: "256" },
     dropout: { type: "string", default: "0.3" },
+    "tune-type": { type: "string", default: "every-step" },
     epochs: { type: "string", default: "30" },
     batch: { type: "string", default: "32" },
     seq: { type: "string", default: "128" },
@@ -52,6 +56,7 @@ const result = await trainPretrained({
     layers: Number(values.layers),
     units: Number(values.units),
     dropout: Number(values.dropout),
+    typeEveryStep: typeInput(values["tune-type"] as string),
   },
   hyper: {
     maxEpochs: Number(values.epochs),
@@ -78,4 +83,10 @@ if (result.stopReason === "aborted") {
       `${result.card.results.validationLoss.toFixed(3)} nats/token, ` +
       `${result.card.results.validationBitsPerNote.toFixed(3)} bits/note → ${out}`,
   );
+}
+
+function typeInput(value: string): boolean {
+  if (value === "every-step" || value === "header") return value === "every-step";
+  console.error(`--tune-type is every-step or header, not ${JSON.stringify(value)}`);
+  process.exit(2);
 }

@@ -11,6 +11,8 @@ export interface ModelCard {
     readonly units: number;
     readonly dropout: number;
     readonly vocabSize: number;
+    /** The tune type is read at every step (LstmConfig.conditionIds); absent in older cards. */
+    readonly typeEveryStep?: boolean;
   };
   readonly vocabularyFingerprint: string;
   readonly corpus: {

@@ -49,6 +49,8 @@ interface CheckpointJson {
   adam: { iterations: number; accBeta1: number; accBeta2: number; slots: number };
   hasBest: boolean;
   hasCarry: boolean;
+  /** The carry has the rows' condition tokens (models with LstmConfig.conditionIds). */
+  hasCarryCondition?: boolean;
   tensors: TensorEntry[];
 }
 

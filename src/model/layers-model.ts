@@ -60,6 +60,11 @@ export interface ModelMetadata {
   readonly dropout: number;
   readonly outputs: "logits";
   readonly vocabFingerprint?: string;
+  /**
+   * LstmConfig.conditionIds: a plain LayersModel cannot add these rows at every step, so
+   * tf.loadLayersModel on such a model.json reads the tokens without them.
+   */
+  readonly conditionIds?: readonly number[];
   readonly [key: string]: unknown;
 }
 
@@ -117,6 +122,7 @@ export async function saveLayersModel(
     layers: config.layers,
     units: config.units,
     dropout: config.dropout,
+    ...(config.conditionIds?.length ? { conditionIds: [...config.conditionIds] } : {}),
     outputs: "logits",
     ...(options.vocabulary ? { vocabFingerprint: options.vocabulary.fingerprint() } : {}),
   };
@@ -270,6 +276,7 @@ export function weightsFromLayersModel(model: tf.LayersModel): LstmWeights {
     layers: lstms.length,
     units: U,
     dropout: Number(meta?.dropout ?? 0),
+    ...(Array.isArray(meta?.conditionIds) ? { conditionIds: meta.conditionIds.map(Number) } : {}),
   };
   const tensors = [...lstms, dense].flatMap((l) => l.getWeights());
   const shapes = weightShapes(config);

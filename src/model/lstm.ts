@@ -12,6 +12,7 @@ import {
   transpose,
 } from "./lstm-kernels.js";
 import {
+  conditionsOf,
   type LstmConfig,
   type LstmLayerWeights,
   type LstmState,
@@ -94,6 +95,8 @@ interface ForwardTrace {
   readonly B: number;
   readonly T: number;
   readonly ids: Int32Array;
+  /** Per position, the condition token added to the input (−1: none). */
+  readonly conditions: Int32Array;
   readonly resets: Uint8Array | undefined;
   readonly layers: LayerOutput[];
   /** Per layer, the dropout mask applied to its output (training only). */
@@ -129,6 +132,7 @@ function forwardTrace(
   const ids = toTimeMajor(batch.inputs, B, T, (n) => new Int32Array(n));
   const resets = batch.resets ? toTimeMajor(batch.resets, B, T, (n) => new Uint8Array(n)) : undefined;
   const state = initial ?? zeroState(config, B);
+  const { conditions, last } = conditionsOf(config, ids, B, resets, initial?.condition);
   const layerOuts: LayerOutput[] = [];
   const masks: (Float32Array | undefined)[] = [];
   let input: Float32Array = new Float32Array(0);
@@ -143,11 +147,18 @@ function forwardTrace(
       for (let v = 0; v < V; v++) {
         for (let j = 0; j < G; j++) table[v * G + j] = (kernel[v * G + j] as number) + (bias[j] as number);
       }
+      const rows = new Float32Array(kernel);
       doubleCandidate(table, V, U);
+      doubleCandidate(rows, V, U);
       xp = new Float32Array(TB * G);
       for (let r = 0; r < TB; r++) {
         const src = (ids[r] as number) * G;
         xp.set(table.subarray(src, src + G), r * G);
+        // Two-hot input: the condition's kernel row too (see LstmConfig.conditionIds).
+        const condition = conditions[r] as number;
+        if (condition < 0) continue;
+        for (let j = 0; j < G; j++)
+          xp[r * G + j] = (xp[r * G + j] as number) + (rows[condition * G + j] as number);
       }
     } else {
       xp = matMulSync(input, TB, U, w.kernel as tf.Tensor2D);
@@ -198,12 +209,17 @@ function forwardTrace(
     B,
     T,
     ids,
+    conditions,
     resets,
     layers: layerOuts,
     masks,
     top: input,
     logits,
-    state: { h: layerOuts.map((o) => o.lastH), c: layerOuts.map((o) => o.lastC) },
+    state: {
+      h: layerOuts.map((o) => o.lastH),
+      c: layerOuts.map((o) => o.lastC),
+      ...(config.conditionIds?.length ? { condition: last } : {}),
+    },
   };
 }
 
@@ -343,7 +359,11 @@ export function lstmGradients(
     grads[3 * l + 2] = tf.tensor1d(dBias);
     if (l === 0) {
       const onehotT = new Float32Array(V * TB);
-      for (let r = 0; r < TB; r++) onehotT[(tr.ids[r] as number) * TB + r] = 1;
+      for (let r = 0; r < TB; r++) {
+        onehotT[(tr.ids[r] as number) * TB + r] = 1;
+        const condition = tr.conditions[r] as number;
+        if (condition >= 0) onehotT[condition * TB + r] = (onehotT[condition * TB + r] as number) + 1;
+      }
       grads[0] = tf.tidy(() => tf.matMul(tf.tensor2d(onehotT, [V, TB]), dZt));
     } else {
       const below = tr.layers[l - 1] as LayerOutput;

@@ -6,6 +6,7 @@ import {
   readCorpusSources,
   trainingVocabulary,
 } from "../music/corpus.js";
+import { parseRhythmToken } from "../music/tune-type.js";
 import { Vocabulary } from "../music/vocabulary.js";
 import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
@@ -13,7 +14,7 @@ import { initBackend } from "./backend.js";
 import type { ModelCard } from "./card.js";
 import { bitsPerNote, type Dataset, splitDataset } from "./data.js";
 import { type Scores, scoreBaselines } from "./evaluate.js";
-import { describe, disposeWeights, type LstmWeights } from "./lstm-weights.js";
+import { describe, disposeWeights, type LstmConfig, type LstmWeights } from "./lstm-weights.js";
 import { type LoadedModel, loadModelDir, saveModelDir } from "./model-dir.js";
 import type { EpochRecord, StopReason, TrainProgress, TrainResult } from "./train-types.js";
 import { evaluateTunes, trainModel } from "./trainer.js";
@@ -28,7 +29,13 @@ export interface PretrainOptions {
   readonly corpus: string;
   readonly out: string;
   readonly backend: TfBackend;
-  readonly architecture: { readonly layers: number; readonly units: number; readonly dropout: number };
+  readonly architecture: {
+    readonly layers: number;
+    readonly units: number;
+    readonly dropout: number;
+    /** Condition every step on the tune type (LstmConfig.conditionIds), not only the header. */
+    readonly typeEveryStep?: boolean;
+  };
   readonly hyper: {
     readonly maxEpochs: number;
     readonly batchSize: number;
@@ -60,7 +67,14 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   const backend = await initBackend(options.backend, log);
   const prepared = await prepareData(options, log);
   const { vocabulary, data } = prepared;
-  const config = { vocabSize: vocabulary.size, ...options.architecture };
+  const { layers, units, dropout, typeEveryStep } = options.architecture;
+  const config: LstmConfig = {
+    vocabSize: vocabulary.size,
+    layers,
+    units,
+    dropout,
+    ...(typeEveryStep ? { conditionIds: typeTokenIds(vocabulary) } : {}),
+  };
   const initialWeights = prepared.parent
     ? inheritWeights(prepared.parent, vocabulary, options, log)
     : undefined;
@@ -92,6 +106,10 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   } finally {
     disposeWeights(result.bestWeights);
   }
+}
+
+function typeTokenIds(vocabulary: Vocabulary): number[] {
+  return vocabulary.tokens.flatMap((token, id) => (parseRhythmToken(token) ? [id] : []));
 }
 
 interface Prepared {

@@ -1,6 +1,6 @@
 import { tf } from "./backend.js";
 import { tanh } from "./lstm-kernels.js";
-import { type LstmConfig, type LstmWeights, weightsToArrays } from "./lstm-weights.js";
+import { conditionsOf, type LstmConfig, type LstmWeights, weightsToArrays } from "./lstm-weights.js";
 
 /**
  * One-token-at-a-time inference for generation: ids [B] + state → logits [B, V] + state.
@@ -24,6 +24,8 @@ export interface StepperState {
   /** Per layer [B·U]. */
   readonly h: readonly Float32Array[];
   readonly c: readonly Float32Array[];
+  /** Per row, the condition token its tune has read (LstmConfig.conditionIds), −1 for none. */
+  readonly condition?: Int32Array;
 }
 
 export interface StepResult {
@@ -59,6 +61,7 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
       throw new Error(
         `state is for batch ${state.batch}, ${state.h.length} layers; got ${B} ids, ${L} layers`,
       );
+    const { conditions, last } = conditionsOf(config, ids, B, undefined, state?.condition);
     const hs: Float32Array[] = [];
     const cs: Float32Array[] = [];
     let x = new Float32Array(0);
@@ -67,7 +70,7 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
       const cPrev = state ? (state.c[l] as Float32Array) : new Float32Array(B * U);
       const z =
         l === 0
-          ? firstLayerGates(w, U, ids, state ? hPrev : undefined)
+          ? firstLayerGates(w, U, ids, conditions, state ? hPrev : undefined)
           : upperLayerGates(w, U, l, x, state ? hPrev : undefined);
       const h = new Float32Array(B * U);
       const c = new Float32Array(B * U);
@@ -80,7 +83,8 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
     for (let b = 0; b < B; b++)
       for (let v = 0; v < V; v++)
         logits[b * V + v] = (logits[b * V + v] as number) + (w.outBias[v] as number);
-    return { logits, state: { batch: B, h: hs, c: cs } };
+    const condition = config.conditionIds?.length ? { condition: last } : {};
+    return { logits, state: { batch: B, h: hs, c: cs, ...condition } };
   };
 
   return {
@@ -98,6 +102,8 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
 interface StepWeights {
   /** Layer 0's input term, bias included: row `id` of this table ([V, 4U]). */
   readonly table0: Float32Array;
+  /** Layer 0's kernel ([V, 4U]): a condition token's row is added to the input term. */
+  readonly kernel0: Float32Array;
   readonly biases: readonly Float32Array[];
   readonly outBias: Float32Array;
   /** JS engine: transposed copies (dot-product form). */
@@ -120,7 +126,7 @@ function prepareStepWeights(weights: LstmWeights, engine: StepperEngine): StepWe
   const b0 = biases[0] as Float32Array;
   for (let v = 0; v < V; v++)
     for (let j = 0; j < G; j++) table0[v * G + j] = (k0[v * G + j] as number) + (b0[j] as number);
-  const w: StepWeights = { table0, biases, outBias: at(3 * L + 1) };
+  const w: StepWeights = { table0, kernel0: k0, biases, outBias: at(3 * L + 1) };
   if (engine === "js")
     return {
       ...w,
@@ -154,11 +160,15 @@ function matmul(
   throw new Error("stepper disposed");
 }
 
-/** Layer 0's gate pre-activations: the embedding row of each id, plus h·R when there is a previous state. */
+/**
+ * Layer 0's gate pre-activations: the embedding row of each id, plus its condition's kernel
+ * row (−1: none), plus h·R when there is a previous state.
+ */
 function firstLayerGates(
   w: StepWeights,
   U: number,
   ids: Int32Array,
+  conditions: Int32Array,
   hPrev: Float32Array | undefined,
 ): Float32Array {
   const B = ids.length;
@@ -167,6 +177,10 @@ function firstLayerGates(
   for (let b = 0; b < B; b++) {
     const src = (ids[b] as number) * G;
     for (let j = 0; j < G; j++) z[b * G + j] = (z[b * G + j] as number) + (w.table0[src + j] as number);
+    const condition = conditions[b] as number;
+    if (condition < 0) continue;
+    for (let j = 0; j < G; j++)
+      z[b * G + j] = (z[b * G + j] as number) + (w.kernel0[condition * G + j] as number);
   }
   return z;
 }
@@ -302,7 +316,10 @@ export function selectRows(state: StepperState, rows: readonly number[]): Steppe
     });
     return out;
   };
-  return { batch: rows.length, h: state.h.map(pick), c: state.c.map(pick) };
+  const condition = state.condition
+    ? { condition: Int32Array.from(rows, (r) => state.condition?.[r] ?? -1) }
+    : {};
+  return { batch: rows.length, h: state.h.map(pick), c: state.c.map(pick), ...condition };
 }
 
 /** The rows of `a`, then those of `b`, as one state (for one batched step over both). */
@@ -318,5 +335,13 @@ export function concatRows(a: StepperState, b: StepperState): StepperState {
     batch: a.batch + b.batch,
     h: a.h.map((x, i) => join(x, b.h[i] as Float32Array)),
     c: a.c.map((x, i) => join(x, b.c[i] as Float32Array)),
+    ...(a.condition || b.condition
+      ? {
+          condition: Int32Array.from([
+            ...(a.condition ?? new Int32Array(a.batch).fill(-1)),
+            ...(b.condition ?? new Int32Array(b.batch).fill(-1)),
+          ]),
+        }
+      : {}),
   };
 }

@@ -110,6 +110,7 @@ async function restore(
     ? {
         h: Array.from({ length: config.layers }, (_, l) => get(`carry/h/${l}`)),
         c: Array.from({ length: config.layers }, (_, l) => get(`carry/c/${l}`)),
+        ...(json.hasCarryCondition ? { condition: Int32Array.from(get("carry/condition")) } : {}),
       }
     : undefined;
   if (json.adam.slots > 0) {
@@ -198,6 +199,8 @@ export async function saveSession(session: TrainingSession, dir: string): Promis
     const shape = [hyper.batchSize, config.units];
     for (const [l, a] of carry.h.entries()) arrays.push([`carry/h/${l}`, shape, a]);
     for (const [l, a] of carry.c.entries()) arrays.push([`carry/c/${l}`, shape, a]);
+    if (carry.condition)
+      arrays.push(["carry/condition", [hyper.batchSize], Float32Array.from(carry.condition)]);
   }
   state.dropoutRng = session.dropoutRng.state();
   await saveCheckpoint(
@@ -216,6 +219,7 @@ export async function saveSession(session: TrainingSession, dir: string): Promis
       },
       hasBest: session.bestArrays !== undefined,
       hasCarry: carry !== undefined,
+      hasCarryCondition: carry?.condition !== undefined,
     },
     arrays,
   );
@@ -223,6 +227,10 @@ export async function saveSession(session: TrainingSession, dir: string): Promis
 
 function sameConfig(a: LstmConfig, b: LstmConfig): boolean {
   return (
-    a.vocabSize === b.vocabSize && a.layers === b.layers && a.units === b.units && a.dropout === b.dropout
+    a.vocabSize === b.vocabSize &&
+    a.layers === b.layers &&
+    a.units === b.units &&
+    a.dropout === b.dropout &&
+    (a.conditionIds ?? []).join() === (b.conditionIds ?? []).join()
   );
 }

@@ -57,7 +57,9 @@ export function transferWeights(
   next[0] = newKernel;
   next[3 * L] = newOutKernel;
   next[3 * L + 1] = newOutBias;
-  return weightsFromArrays({ ...config, vocabSize: Vn }, next);
+  // The tokens read at every step keep their meaning: their ids follow them.
+  const conditionIds = config.conditionIds?.map((id) => to.id(from.tokens[id] as string) as number);
+  return weightsFromArrays({ ...config, vocabSize: Vn, ...(conditionIds ? { conditionIds } : {}) }, next);
 }
 
 /** Standard deviation of the values. */

@@ -64,6 +64,16 @@ describe("layers model", () => {
     for (const ws of [w, back]) disposeWeights(ws);
   });
 
+  it("keeps the tokens a model reads at every step (conditionIds) in model.json", async () => {
+    const typed = { ...config, conditionIds: [4, 7] };
+    const w = initWeights(typed, 3);
+    const dir = tempDir();
+    await saveLayersModel(w, dir, { vocabulary: vocabOf(9) });
+    const back = await loadLstmWeights(dir);
+    expect(back.config).toEqual(typed);
+    for (const ws of [w, back]) disposeWeights(ws);
+  });
+
   it("refuses a vocabulary of another size, naming both sizes and files", async () => {
     const w = initWeights(config, 4);
     const dir = tempDir();

@@ -199,3 +199,51 @@ describe("backward", () => {
     disposeWeights(w);
   });
 });
+
+describe("tune type at every step (conditionIds)", () => {
+  const typed = (layers: number): LstmConfig => ({ ...tiny(layers), conditionIds: [3, 5] });
+
+  for (const layers of [1, 2]) {
+    it(`backward matches tf autodiff of a two-hot input model (${layers} layer${layers > 1 ? "s" : ""}, resets, initial state and type)`, () => {
+      const config = typed(layers);
+      const w = initWeights(config, 23);
+      const { batch, initial } = randomBatch(config, 3, 12, 40 + layers);
+      const start = { ...initial, condition: Int32Array.from([5, -1, 3]) };
+      const ours = lstmGradients(w, batch, start);
+      const ref = referenceGradients(w, batch, start);
+      expect(ours.loss).toBeCloseTo(ref.loss, 5);
+      ours.grads.forEach((g, i) => {
+        expect(relativeError(g.dataSync() as Float32Array, ref.grads[i] as Float32Array)).toBeLessThan(1e-3);
+      });
+      tf.dispose(ours.grads);
+      disposeWeights(w);
+    });
+  }
+
+  it("changes the predictions only after the type is read, and forgets it where a tune starts", () => {
+    const plain = initWeights(tiny(1), 5);
+    const w = initWeights(typed(1), 5);
+    const inputs = Int32Array.from([1, 2, 3, 4, 4, 1, 2, 4]);
+    const resets = Uint8Array.from([1, 0, 0, 0, 0, 1, 0, 0]);
+    const a = lstmForward(plain, { batch: 1, steps: 8, inputs, resets });
+    const b = lstmForward(w, { batch: 1, steps: 8, inputs, resets });
+    const at = (r: typeof a, t: number) => r.logits.subarray(t * 12, (t + 1) * 12);
+    for (const t of [0, 1, 2, 5, 6, 7]) expect(maxAbsDiff(at(a, t), at(b, t))).toBe(0);
+    for (const t of [3, 4]) expect(maxAbsDiff(at(a, t), at(b, t))).toBeGreaterThan(1e-3);
+    expect(Array.from(b.state.condition ?? [])).toEqual([-1]);
+    expect(a.state.condition).toBeUndefined();
+    disposeWeights(plain);
+    disposeWeights(w);
+  });
+
+  it("carries the type from one window to the next", () => {
+    const w = initWeights(typed(2), 6);
+    const inputs = Int32Array.from([1, 2, 5, 4, 6, 7, 8, 9, 4, 6]);
+    const whole = lstmForward(w, { batch: 1, steps: 10, inputs });
+    const first = lstmForward(w, { batch: 1, steps: 4, inputs: inputs.subarray(0, 4) });
+    const second = lstmForward(w, { batch: 1, steps: 6, inputs: inputs.subarray(4) }, first.state);
+    expect(Array.from(first.state.condition ?? [])).toEqual([5]);
+    expect(maxAbsDiff(second.logits, whole.logits.subarray(4 * 12))).toBeLessThan(1e-6);
+    disposeWeights(w);
+  });
+});

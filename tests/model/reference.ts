@@ -32,8 +32,17 @@ export function referenceLoss(
   );
   let total = tf.scalar(0);
   let count = 0;
+  // The condition token each row's tune has read before this step (−1: none → a zero row).
+  const conditionTokens = new Set(weights.config.conditionIds ?? []);
+  const condition = Array.from({ length: B }, (_, b) => initial?.condition?.[b] ?? -1);
   for (let t = 0; t < T; t++) {
-    let x: tf.Tensor = tf.oneHot(tf.tensor1d(col(batch.inputs, t), "int32"), V).toFloat();
+    const ids = col(batch.inputs, t);
+    const resets = batch.resets ? col(batch.resets, t) : [];
+    for (let b = 0; b < B; b++) if (resets[b]) condition[b] = -1;
+    let x: tf.Tensor = tf
+      .add(tf.oneHot(tf.tensor1d(ids, "int32"), V), tf.oneHot(tf.tensor1d(condition, "int32"), V))
+      .toFloat();
+    for (let b = 0; b < B; b++) if (conditionTokens.has(ids[b] as number)) condition[b] = ids[b] as number;
     for (let l = 0; l < L; l++) {
       const w = weights.layers[l];
       if (!w) throw new Error("layer");

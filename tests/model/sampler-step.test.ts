@@ -3,7 +3,7 @@ import { tf } from "../../src/model/backend.js";
 import { lstmForward } from "../../src/model/lstm.js";
 import { disposeWeights, initWeights } from "../../src/model/lstm-weights.js";
 import { Rng } from "../../src/model/rng.js";
-import { createStepper, type StepperState } from "../../src/model/sampler-step.js";
+import { concatRows, createStepper, type StepperState, selectRows } from "../../src/model/sampler-step.js";
 import { maxAbsDiff, useTestBackend } from "./reference.js";
 
 beforeAll(async () => {
@@ -12,10 +12,16 @@ beforeAll(async () => {
 
 describe("stepper", () => {
   for (const engine of ["tf", "js"] as const) {
-    for (const layers of [1, 2]) {
-      it(`gives the full forward's logits step by step (${engine}, ${layers} layer${layers > 1 ? "s" : ""}, batch 3)`, () => {
+    for (const [layers, conditionIds] of [
+      [1, []],
+      [2, []],
+      [1, [2, 5]],
+      [2, [2, 5]],
+    ] as const) {
+      const conditioned = conditionIds.length > 0 ? ", tune type at every step" : "";
+      it(`gives the full forward's logits step by step (${engine}, ${layers} layer${layers > 1 ? "s" : ""}, batch 3${conditioned})`, () => {
         const V = 12;
-        const w = initWeights({ vocabSize: V, layers, units: 16, dropout: 0 }, 9);
+        const w = initWeights({ vocabSize: V, layers, units: 16, dropout: 0, conditionIds }, 9);
         const B = 3;
         const T = 10;
         const rng = new Rng(layers);
@@ -35,6 +41,7 @@ describe("stepper", () => {
         expect(
           maxAbsDiff(state?.h[layers - 1] as Float32Array, full.state.h[layers - 1] as Float32Array),
         ).toBeLessThan(1e-5);
+        expect(state?.condition).toEqual(full.state.condition);
         stepper.dispose();
         disposeWeights(w);
       });
@@ -55,6 +62,24 @@ describe("stepper", () => {
     expect(a.logits).toEqual(b.logits);
     expect(() => stepper.step(Int32Array.from([12]), s1)).toThrow(/outside/);
     expect(() => stepper.step(Int32Array.from([1, 2]), s1)).toThrow(/batch/);
+    stepper.dispose();
+    disposeWeights(w);
+  });
+});
+
+describe("rows of a state", () => {
+  it("keep each row's tune type when selected and joined", () => {
+    const w = initWeights({ vocabSize: 12, layers: 1, units: 8, dropout: 0, conditionIds: [2, 5] }, 4);
+    const stepper = createStepper(w);
+    const typed = stepper.step(Int32Array.from([2, 7, 5])).state;
+    expect(Array.from(typed.condition ?? [])).toEqual([2, -1, 5]);
+    expect(Array.from(selectRows(typed, [2, 2, 0]).condition ?? [])).toEqual([5, 5, 2]);
+    expect(Array.from(concatRows(typed, selectRows(typed, [1])).condition ?? [])).toEqual([2, -1, 5, -1]);
+    // A branched row goes on exactly as the row it was taken from.
+    const next = Int32Array.from([4, 4, 4]);
+    const direct = stepper.step(next, typed).logits;
+    const branched = stepper.step(next, selectRows(typed, [0, 1, 2])).logits;
+    expect(branched).toEqual(direct);
     stepper.dispose();
     disposeWeights(w);
   });

@@ -30,6 +30,18 @@ describe("carrying a model over to a wider vocabulary", () => {
     disposeWeights(after);
   });
 
+  it("moves the tokens read at every step to their ids in the wider vocabulary", () => {
+    const typed = Vocabulary.build([["M:6/8", "R:jig", "A", "|"]]);
+    const wider = Vocabulary.build([["M:6/8", "M:9/8", "K:minor", "R:jig", "R:reel", "A", "|"]]);
+    const jig = typed.id("R:jig") as number;
+    const w = initWeights({ vocabSize: typed.size, layers: 1, units: 4, dropout: 0, conditionIds: [jig] }, 3);
+    const moved = transferWeights(w, typed, wider, 1);
+    expect(moved.config.conditionIds).toEqual([wider.id("R:jig")]);
+    expect(wider.id("R:jig")).not.toBe(jig);
+    disposeWeights(w);
+    disposeWeights(moved);
+  });
+
   it("refuses a vocabulary that drops a token the model knows", () => {
     const w = initWeights({ vocabSize: wide.size, layers: 1, units: 4, dropout: 0 }, 3);
     expect(() => transferWeights(w, wide, small, 1)).toThrow(/drops tokens the model knows: .*R:jig/);
