@@ -83,7 +83,8 @@ function checkBatch(config: LstmConfig, batch: TokenBatch, state: LstmState | un
     const ok =
       state.h.length === config.layers &&
       state.c.length === config.layers &&
-      [...state.h, ...state.c].every((a) => a.length === size);
+      [...state.h, ...state.c].every((a) => a.length === size) &&
+      (state.condition === undefined || state.condition.length === batch.batch);
     if (!ok)
       throw new Error(
         `state does not match ${config.layers} layers × batch ${batch.batch} × ${config.units}`,

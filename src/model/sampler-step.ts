@@ -57,7 +57,13 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
     const B = ids.length;
     if (B === 0) throw new Error("step needs at least one id");
     for (const id of ids) if (!(id >= 0 && id < V)) throw new Error(`token id ${id} is outside 0..${V - 1}`);
-    if (state && (state.batch !== B || state.h.length !== L || state.c.length !== L))
+    if (
+      state &&
+      (state.batch !== B ||
+        state.h.length !== L ||
+        state.c.length !== L ||
+        (state.condition !== undefined && state.condition.length !== B))
+    )
       throw new Error(
         `state is for batch ${state.batch}, ${state.h.length} layers; got ${B} ids, ${L} layers`,
       );
