@@ -5,13 +5,14 @@
  *
  *   npm run train -- --corpus ../shared/corpus --out models/folk-styles-2x256 \
  *     [--layers 2] [--units 256] [--dropout 0.3] [--epochs 30] [--batch 32] [--seq 128] \
- *     [--lr 0.002] [--seed 1] [--lr-patience 1] [--tune-type every-step|header] [--resume]
+ *     [--lr 0.002] [--seed 1] [--lr-patience 1] [--tune-type every-step|header] [--type-floor 0] [--resume]
  *     [--init models/<parent>]
  *
  * --init fine-tunes a trained model (same layers and units) instead of starting from
  * random weights; tokens the corpus adds to its vocabulary (tune types) start fresh.
  * --tune-type header reads the tune type once, in the header, as models before 2026-12-06 did;
- * every-step adds it to the input at every step of the tune.
+ * every-step adds it to the input at every step of the tune. --type-floor N repeats the
+ * training tunes of tune types with fewer than N tunes (at most 8 times each).
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     lr: { type: "string", default: "0.002" },
     seed: { type: "string", default: "1" },
     "lr-patience": { type: "string", default: "1" },
+    "type-floor": { type: "string", default: "0" },
     resume: { type: "boolean", default: false },
     init: { type: "string" },
   },
@@ -65,6 +67,7 @@ const result = await trainPretrained({
     learningRate: Number(values.lr),
     seed: Number(values.seed),
     lrPatience: Number(values["lr-patience"]),
+    typeFloor: Number(values["type-floor"]),
   },
   resume: values.resume as boolean,
   ...(values.init ? { initFrom: path.resolve(values.init) } : {}),

@@ -273,8 +273,10 @@ function decodeCandidate(
 
 /**
  * The index of the winner. Well-formed first; then in the key asked for (a sampled tune can
- * drift to the relative or dominant key); then, as in nearly every folk tune, an ending on
- * the tonic and parts closing on the tonic or dominant; then likelihood per token. Per note
+ * drift to the relative or dominant key); then parts closing on the tonic or the dominant,
+ * as real tunes' parts do; then likelihood per token. Not a tonic ending as such: preferred,
+ * 95% of tunes ended on the tonic against 78% of real ones, and that alone helped a
+ * classifier tell them apart (`npm run evaluate`: forest 0.655 with it, 0.636 without). Per note
  * it would favour plain even notes: a dotted pair or a triplet costs length and tuplet tokens
  * a run of eighths does not, so hornpipes lost their rhythm to the ranking (dotted pairs 0.04
  * of notes chosen against 0.15 sampled and 0.11 in real hornpipes).
@@ -283,7 +285,6 @@ function bestCandidate(decoded: readonly Decoded[]): number {
   const rank = (d: Decoded) => [
     d.report.ok ? 0 : 1,
     d.report.keepsKey ? 0 : 1,
-    d.report.endsOnTonic ? 0 : 1,
     -d.report.cadences,
     d.report.bitsPerToken,
   ];

@@ -32,6 +32,8 @@ export interface ModelCard {
     readonly seconds: number;
     readonly backend: string;
     readonly tokensPerSecond: number;
+    /** Rare types' tunes were repeated up to this many tunes (balanceTypes). */
+    readonly typeFloor?: number;
     readonly parent?: string;
   };
   readonly results: {

@@ -12,7 +12,7 @@ import { lossCurveSvg } from "../render/loss-curve.js";
 import { svgToPng } from "../render/png.js";
 import { initBackend } from "./backend.js";
 import type { ModelCard } from "./card.js";
-import { bitsPerNote, type Dataset, splitDataset } from "./data.js";
+import { balanceTypes, bitsPerNote, type Dataset, type EncodedTune, splitDataset } from "./data.js";
 import { type Scores, scoreBaselines } from "./evaluate.js";
 import { describe, disposeWeights, type LstmConfig, type LstmWeights } from "./lstm-weights.js";
 import { type LoadedModel, loadModelDir, saveModelDir } from "./model-dir.js";
@@ -47,6 +47,8 @@ export interface PretrainOptions {
      * training stops after 4. One noisy epoch can halve it early.
      */
     readonly lrPatience?: number;
+    /** Repeat the training tunes of types with fewer tunes than this (balanceTypes); 0: off. */
+    readonly typeFloor?: number;
   };
   readonly resume?: boolean;
   /** Start from this model directory's weights (same layers and units), its vocabulary widened. */
@@ -80,7 +82,9 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
     : undefined;
   const result = await trainModel({
     ...(initialWeights ? { initialWeights } : {}),
-    train: data.train.map((t) => t.ids),
+    train: balanceTypes(data.train, (t) => typeOfTune(t, vocabulary), options.hyper.typeFloor ?? 0).map(
+      (t) => t.ids,
+    ),
     validation: data.validation.map((t) => t.ids),
     config,
     hyper: {
@@ -106,6 +110,14 @@ export async function trainPretrained(options: PretrainOptions): Promise<Pretrai
   } finally {
     disposeWeights(result.bestWeights);
   }
+}
+
+/** The tune type token of an encoded tune's header, if it has one. */
+function typeOfTune(tune: EncodedTune, vocabulary: Vocabulary): string | undefined {
+  return tune.ids
+    .slice(0, 5)
+    .map((id) => vocabulary.tokens[id] as string)
+    .find((token) => parseRhythmToken(token) !== undefined);
 }
 
 function typeTokenIds(vocabulary: Vocabulary): number[] {
@@ -193,6 +205,7 @@ async function modelCard(
       seqLen: options.hyper.seqLen,
       batchSize: options.hyper.batchSize,
       learningRate: options.hyper.learningRate,
+      ...(options.hyper.typeFloor ? { typeFloor: options.hyper.typeFloor } : {}),
       ...(options.initFrom ? { parent: path.basename(options.initFrom) } : {}),
       seconds,
       backend,
