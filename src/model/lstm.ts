@@ -148,9 +148,10 @@ function forwardTrace(
       for (let v = 0; v < V; v++) {
         for (let j = 0; j < G; j++) table[v * G + j] = (kernel[v * G + j] as number) + (bias[j] as number);
       }
-      const rows = new Float32Array(kernel);
       doubleCandidate(table, V, U);
-      doubleCandidate(rows, V, U);
+      // The condition rows: the kernel alone (the bias is in `table` already).
+      const rows = config.conditionIds?.length ? new Float32Array(kernel) : new Float32Array(0);
+      doubleCandidate(rows, rows.length / G, U);
       xp = new Float32Array(TB * G);
       for (let r = 0; r < TB; r++) {
         const src = (ids[r] as number) * G;

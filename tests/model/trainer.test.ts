@@ -111,24 +111,32 @@ describe("trainModel", () => {
     disposeWeights(b.bestWeights);
   });
 
-  it("resumes exactly: N steps in one go equal N/2 + checkpoint + resume + N/2", async () => {
-    const N = 36; // the first half stops mid-epoch 0, the whole run crosses into epoch 1
-    const whole = await trainModel(base({ checkpointDir: tempDir() }, { maxSteps: N, maxEpochs: 10 }));
-    const dir = tempDir();
-    const first = await trainModel(base({ checkpointDir: dir }, { maxSteps: N / 2, maxEpochs: 10 }));
-    expect(first.stopReason).toBe("max-steps");
-    expect(first.history).toHaveLength(0);
-    expect(whole.history).toHaveLength(1);
-    expect(readdirSync(dir)).toEqual(["checkpoint"]);
-    const second = await trainModel(
-      base({ checkpointDir: dir, resume: true }, { maxSteps: N, maxEpochs: 10 }),
-    );
-    expect(second.resumed).toBe(true);
-    expect(second.step).toBe(N);
-    expect(second.history).toEqual(whole.history.map((h) => ({ ...h, seconds: expect.any(Number) })));
-    expect(weightsToArrays(second.bestWeights)).toEqual(weightsToArrays(whole.bestWeights));
-    for (const r of [whole, first, second]) disposeWeights(r.bestWeights);
-  });
+  for (const [label, model] of [
+    ["", config],
+    [" (tune type at every step, carried in the checkpoint)", { ...config, conditionIds: [3, 5] }],
+  ] as const)
+    it(`resumes exactly: N steps in one go equal N/2 + checkpoint + resume + N/2${label}`, async () => {
+      const N = 36; // the first half stops mid-epoch 0, the whole run crosses into epoch 1
+      const whole = await trainModel(
+        base({ checkpointDir: tempDir(), config: model }, { maxSteps: N, maxEpochs: 10 }),
+      );
+      const dir = tempDir();
+      const first = await trainModel(
+        base({ checkpointDir: dir, config: model }, { maxSteps: N / 2, maxEpochs: 10 }),
+      );
+      expect(first.stopReason).toBe("max-steps");
+      expect(first.history).toHaveLength(0);
+      expect(whole.history).toHaveLength(1);
+      expect(readdirSync(dir)).toEqual(["checkpoint"]);
+      const second = await trainModel(
+        base({ checkpointDir: dir, resume: true, config: model }, { maxSteps: N, maxEpochs: 10 }),
+      );
+      expect(second.resumed).toBe(true);
+      expect(second.step).toBe(N);
+      expect(second.history).toEqual(whole.history.map((h) => ({ ...h, seconds: expect.any(Number) })));
+      expect(weightsToArrays(second.bestWeights)).toEqual(weightsToArrays(whole.bestWeights));
+      for (const r of [whole, first, second]) disposeWeights(r.bestWeights);
+    });
 
   it("stops on abort with a checkpoint it can resume from", async () => {
     const dir = tempDir();
