@@ -48,12 +48,12 @@ const { values } = parseArgs({
   },
 });
 
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
 if (values.chords !== undefined) {
   evaluateChords();
   process.exit(0);
 }
-
-const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 if (values.samples !== undefined) {
   await evaluateGenerated();
