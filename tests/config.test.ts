@@ -1,17 +1,12 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { thrownBy } from "./helpers/thrown.js";
 
 const TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret-token-value_0123456789";
 
 function errorOf(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error("expected loadConfig to throw a ConfigError");
+  return thrownBy(() => loadConfig(env), ConfigError);
 }
 
 describe("loadConfig", () => {
