@@ -214,20 +214,24 @@ export function zeroState(config: LstmConfig, batch: number): LstmState {
   };
 }
 
+/** A model's condition tokens as a set: built once per model, not per step. */
+export function conditionTokens(config: LstmConfig): ReadonlySet<number> {
+  return new Set(config.conditionIds ?? []);
+}
+
 /**
  * The condition at each position of time-major `ids` ([t·B + b]): the condition token its
  * tune has read before it (−1 for none), starting from `initial` and forgotten where a
- * tune starts (`resets`). Also the condition each row carries on. Pure; [] conditionIds
- * gives −1 everywhere.
+ * tune starts (`resets`). Also the condition each row carries on. Pure; no condition
+ * tokens gives −1 everywhere.
  */
 export function conditionsOf(
-  config: LstmConfig,
+  tokens: ReadonlySet<number>,
   ids: Int32Array,
   B: number,
   resets: Uint8Array | undefined,
   initial: Int32Array | undefined,
 ): { readonly conditions: Int32Array; readonly last: Int32Array } {
-  const tokens = new Set(config.conditionIds ?? []);
   const current = initial ? Int32Array.from(initial) : new Int32Array(B).fill(-1);
   const conditions = new Int32Array(ids.length).fill(-1);
   if (tokens.size === 0) return { conditions, last: current };

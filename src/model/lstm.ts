@@ -13,6 +13,7 @@ import {
 } from "./lstm-kernels.js";
 import {
   conditionsOf,
+  conditionTokens,
   type LstmConfig,
   type LstmLayerWeights,
   type LstmState,
@@ -133,7 +134,7 @@ function forwardTrace(
   const ids = toTimeMajor(batch.inputs, B, T, (n) => new Int32Array(n));
   const resets = batch.resets ? toTimeMajor(batch.resets, B, T, (n) => new Uint8Array(n)) : undefined;
   const state = initial ?? zeroState(config, B);
-  const { conditions, last } = conditionsOf(config, ids, B, resets, initial?.condition);
+  const { conditions, last } = conditionsOf(conditionTokens(config), ids, B, resets, initial?.condition);
   const layerOuts: LayerOutput[] = [];
   const masks: (Float32Array | undefined)[] = [];
   let input: Float32Array = new Float32Array(0);

@@ -1,6 +1,12 @@
 import { tf } from "./backend.js";
 import { tanh } from "./lstm-kernels.js";
-import { conditionsOf, type LstmConfig, type LstmWeights, weightsToArrays } from "./lstm-weights.js";
+import {
+  conditionsOf,
+  conditionTokens,
+  type LstmConfig,
+  type LstmWeights,
+  weightsToArrays,
+} from "./lstm-weights.js";
 
 /**
  * One-token-at-a-time inference for generation: ids [B] + state → logits [B, V] + state.
@@ -52,6 +58,7 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
   const { vocabSize: V, units: U, layers: L } = config;
   const engine: StepperEngine = options.engine === "js" ? "js" : "tf";
   const w = prepareStepWeights(weights, engine);
+  const conditioning = conditionTokens(config);
 
   const step = (ids: Int32Array, state?: StepperState): StepResult => {
     const B = ids.length;
@@ -67,7 +74,7 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
       throw new Error(
         `state is for batch ${state.batch}, ${state.h.length} layers; got ${B} ids, ${L} layers`,
       );
-    const { conditions, last } = conditionsOf(config, ids, B, undefined, state?.condition);
+    const { conditions, last } = conditionsOf(conditioning, ids, B, undefined, state?.condition);
     const hs: Float32Array[] = [];
     const cs: Float32Array[] = [];
     let x = new Float32Array(0);
@@ -89,7 +96,7 @@ export function createStepper(weights: LstmWeights, options: StepperOptions = {}
     for (let b = 0; b < B; b++)
       for (let v = 0; v < V; v++)
         logits[b * V + v] = (logits[b * V + v] as number) + (w.outBias[v] as number);
-    const condition = config.conditionIds?.length ? { condition: last } : {};
+    const condition = conditioning.size > 0 ? { condition: last } : {};
     return { logits, state: { batch: B, h: hs, c: cs, ...condition } };
   };
 
