@@ -10,7 +10,7 @@
  * With --samples, judges generated tunes instead (structure, histograms against the
  * held-out tunes, key kept when continuing held-out tunes):
  *
- *   npm run evaluate -- --samples 500 --temperature 1.0 [--candidates 8] [--continuations 200]
+ *   npm run evaluate -- --samples 500 --temperature 1.0 [--candidates 8] [--continuations 200] [--per-style 100]
  *
  * which also composes --samples tunes at the defaults and compares their form and style
  * with the held-out real tunes of the same styles (--form-only skips the rest).
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     temperature: { type: "string", default: "1.0" },
     candidates: { type: "string" },
     continuations: { type: "string" },
+    "per-style": { type: "string" },
     "form-only": { type: "boolean", default: false },
     all: { type: "boolean", default: false },
     chords: { type: "string" },
@@ -92,6 +93,7 @@ async function evaluateGenerated(): Promise<void> {
     samples: Number(values.samples),
     temperature: Number(values.temperature),
     ...(values.candidates ? { candidates: Number(values.candidates) } : {}),
+    ...(values["per-style"] ? { perStyle: Number(values["per-style"]) } : {}),
     onProgress: progress,
   });
   if (process.stderr.isTTY) process.stderr.write("\n");

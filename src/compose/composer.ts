@@ -12,6 +12,7 @@ import { FormTemplates } from "./form-plan.js";
 import { type CandidateReport, type ComposerModel, type GenerateOptions, generateTune } from "./generate.js";
 import { type Renderings, renderTune, stopwatch } from "./renderings.js";
 import type { ComposeRequest } from "./request.js";
+import { RhythmProfiles } from "./rhythm-profiles.js";
 import { buildTokenTable } from "./token-table.js";
 
 /**
@@ -80,12 +81,16 @@ export async function loadComposer(
   };
   const formTemplates = FormTemplates.shipped();
   if (!formTemplates) options.log?.("no models/form-templates.json: tunes get generic form plans");
+  const rhythmProfiles = RhythmProfiles.shipped();
+  if (!rhythmProfiles)
+    options.log?.("no models/rhythm-profiles.json: no preference for tunes that move like their type");
   const model: ComposerModel = {
     name: info.name,
     vocabulary: loaded.vocabulary,
     table: buildTokenTable(loaded.vocabulary),
     stepper,
     ...(formTemplates ? { formTemplates } : {}),
+    ...(rhythmProfiles ? { rhythmProfiles } : {}),
   };
   return {
     model: info,

@@ -67,7 +67,10 @@ export interface FormEvaluationOptions {
   readonly samples: number;
   readonly temperature: number;
   readonly candidates?: number;
-  /** Composed tunes per style for style recognition, at least (default 40: at 20, one tune is 5 points). */
+  /**
+   * Composed tunes per style for style recognition, at least (default 100: the standard
+   * error of a share is then under 5 points; at 40 it was 7, too coarse for a 10-point target).
+   */
   readonly perStyle?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -236,7 +239,7 @@ async function recogniseStyles(
     styled.length,
     7,
   );
-  const perStyle = options.perStyle ?? 40;
+  const perStyle = options.perStyle ?? 100;
   const styles: StyleRecognition[] = [];
   for (const style of styled) {
     const { meter } = STYLES[style] as Style;

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import type { Rng } from "../model/rng.js";
 import type { FormTemplate } from "../music/form.js";
 import type { BarType, Meter } from "../music/tune.js";
 import type { TuneType } from "../music/tune-type.js";
 import type { FormSpec } from "./form-spec.js";
+import { shippedModelFile } from "./shipped.js";
 
 /**
  * The plan a composed tune follows: the bar line closing every bar (repeat signs at the
@@ -40,17 +39,10 @@ export class FormTemplates {
     return FormTemplates.fromJSON(JSON.parse(readFileSync(file, "utf8")));
   }
 
-  /**
-   * The templates shipped in the project's models/ folder, found from this file whichever
-   * way it runs (sources or a build); undefined when they are missing.
-   */
+  /** The templates shipped in the project's models/ folder; undefined when they are missing. */
   static shipped(): FormTemplates | undefined {
-    let dir = path.dirname(fileURLToPath(import.meta.url));
-    for (let up = 0; up < 5; up++, dir = path.dirname(dir)) {
-      const file = path.join(dir, "models", SHIPPED_FILE);
-      if (existsSync(file)) return FormTemplates.read(file);
-    }
-    return undefined;
+    const file = shippedModelFile(SHIPPED_FILE);
+    return file ? FormTemplates.read(file) : undefined;
   }
 
   /** The best-matching templates: same type and bars per part, else same meter, else same bars. */

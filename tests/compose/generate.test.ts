@@ -8,6 +8,7 @@ import {
   generateTune,
 } from "../../src/compose/generate.js";
 import { type ComposeInput, validateRequest } from "../../src/compose/request.js";
+import { RhythmProfiles } from "../../src/compose/rhythm-profiles.js";
 import { SeedError } from "../../src/compose/seed.js";
 import { checkStructure } from "../../src/compose/structure.js";
 import { STYLE_NAMES } from "../../src/compose/styles.js";
@@ -55,6 +56,18 @@ afterAll(() => {
 const compose = (input: ComposeInput, options = {}) =>
   generateTune(model, validateRequest({ candidates: 2, bars: 8, seedValue: 1, ...input }), options);
 
+/** The chosen candidate is the likeliest of those best by the checks, in their order. */
+function expectLikeliestPreferred(candidates: readonly CandidateReport[], chosen: number): void {
+  const preferred = (pool: CandidateReport[], test: (c: CandidateReport) => boolean) =>
+    pool.some(test) ? pool.filter(test) : pool;
+  let pool = candidates.filter((c) => c.ok);
+  pool = preferred(pool, (c) => c.keepsKey);
+  pool = preferred(pool, (c) => c.movesLikeType);
+  const mostCadences = Math.max(...pool.map((c) => c.cadences));
+  const best = pool.filter((c) => c.cadences === mostCadences);
+  expect(candidates[chosen]?.bitsPerToken).toBe(Math.min(...best.map((c) => c.bitsPerToken)));
+}
+
 /** The seed as it is kept: a closing |] becomes || so the continuation can follow. */
 const asKept = (seed: Tune) =>
   seed.elements.map((e, i) =>
@@ -83,15 +96,7 @@ describe("generating a tune", () => {
     let sawPreference = false;
     for (const seedValue of [1, 2, 3, 4, 5]) {
       const { candidates, chosen, tune } = compose({ candidates: 6, seedValue });
-      const preferred = (pool: CandidateReport[], test: (c: CandidateReport) => boolean) =>
-        pool.some(test) ? pool.filter(test) : pool;
-      const pool = preferred(
-        candidates.filter((c) => c.ok),
-        (c) => c.keepsKey,
-      );
-      const mostCadences = Math.max(...pool.map((c) => c.cadences));
-      const best = pool.filter((c) => c.cadences === mostCadences);
-      expect(candidates[chosen]?.bitsPerToken).toBe(Math.min(...best.map((c) => c.bitsPerToken)));
+      expectLikeliestPreferred(candidates, chosen);
       expect(candidates[chosen]?.cadences).toBe(analyseForm(tune).cadenceShare);
       expect(candidates[chosen]?.endsOnTonic).toBe(endsOnTonic(tune));
       expect(candidates[chosen]?.keepsKey).toBe(sameKey(estimateElementsKey(tune.elements), tune.key));
@@ -100,6 +105,32 @@ describe("generating a tune", () => {
     }
     // At least once a likelier candidate lost to one in the key or with better closes.
     expect(sawPreference).toBe(true);
+  });
+
+  it("prefers, after the key, candidates whose mix of note lengths is typical of their type", () => {
+    // A profile some sampled polkas meet and some do not: at least 70% eighths.
+    const profiles = new RhythmProfiles([
+      { meter: "2/4", type: "polka", tunes: 20, ranges: { 6: [0.7, 1] } },
+    ]);
+    const typed: ComposerModel = { ...model, rhythmProfiles: profiles };
+    let sawPreference = false;
+    for (const seedValue of [1, 2, 3, 4, 5]) {
+      const request = validateRequest({ style: "polka", candidates: 6, bars: 8, seedValue });
+      const { candidates, chosen, tune } = generateTune(typed, request);
+      expectLikeliestPreferred(candidates, chosen);
+      expect(candidates[chosen]?.movesLikeType).toBe(profiles.movesLike(tune, "polka"));
+      const inKey = candidates.filter((c) => c.ok && c.keepsKey);
+      if (inKey.some((c) => !c.movesLikeType && c.bitsPerToken < (candidates[chosen]?.bitsPerToken ?? 0)))
+        sawPreference = true;
+    }
+    expect(sawPreference).toBe(true);
+    // Without profiles, or for a style composed from its meter alone, nothing is judged.
+    expect(compose({ style: "polka", candidates: 3 }).candidates.every((c) => c.movesLikeType)).toBe(true);
+    const march = generateTune(
+      typed,
+      validateRequest({ style: "march", candidates: 3, bars: 8, seedValue: 1 }),
+    );
+    expect(march.candidates.every((c) => c.movesLikeType)).toBe(true);
   });
 
   it("is reproducible with the same seed value, and varies with another", () => {
