@@ -5,11 +5,11 @@
  *
  *   DATA_DIR=/var/lib/tunesmith npm run backup -- --out /var/backups/tunesmith
  */
-import { parseArgs } from "node:util";
 import { backupDataDir } from "../src/backup.js";
 import { configOrExit } from "../src/lifecycle.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({ options: { out: { type: "string" } } });
+const { values } = parseCommandLine(import.meta.url, { options: { out: { type: "string" } } });
 if (!values.out) {
   console.error("usage: npm run backup -- --out <directory for the backup>");
   process.exit(2);

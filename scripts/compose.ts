@@ -1,16 +1,16 @@
 /**
  * Compose tunes offline — no Discord token, no network:
  *
- *   npm run compose -- --style jig --key "A dorian" --temperature 1.2 --bars 16 \
- *     [--form AABB] --instrument fiddle [--tempo 112] [--seed some.mid] [--chords on|off] [--accompaniment guitar]
- *     [--count 3] [--out out/] [--json]
+ *   npm run compose -- [--style jig] [--key "A dorian"] [--temperature 1.2] [--bars 16]
+ *     [--form AABB] [--instrument fiddle] [--tempo 112] [--top-p 1] [--candidates 8]
+ *     [--seed some.mid|some.abc] [--seed-value 42] [--chords on|off] [--accompaniment guitar]
+ *     [--bodhran on|off] [--count 3] [--out out/] [--model models/<name>] [--json]
  *
  * Writes .mid, .ogg (audio preview), .png (score) and .abc per tune and prints a summary.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
 import { describeForm } from "../src/compose/form-spec.js";
 import { RequestError, validateRequest } from "../src/compose/request.js";
@@ -24,8 +24,9 @@ import { MusicError } from "../src/music/music-errors.js";
 import { NoveltyIndex } from "../src/music/novelty.js";
 import type { Tune } from "../src/music/tune.js";
 import { ModelVersions } from "../src/versions/model-versions.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     temperature: { type: "string" },
     style: { type: "string" },

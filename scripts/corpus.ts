@@ -3,12 +3,12 @@
  *   npm run corpus -- --corpus ../shared/corpus [--json] [--vocab out/vocab.json]
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { describeBarProblem } from "../src/music/bar-check.js";
 import { analyseCorpus, readCorpusSources, trainingVocabulary } from "../src/music/corpus.js";
 import { abcjsWarnings } from "../src/render/abcjs-dom.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     corpus: { type: "string", default: "../shared/corpus" },
     json: { type: "boolean", default: false },

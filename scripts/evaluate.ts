@@ -21,7 +21,6 @@
  *
  *   npm run evaluate -- --chords <dir or .abc> [--tables models/harmony/nottingham.json] [--split held-out|all]
  */
-import { parseArgs } from "node:util";
 import { loadComposer } from "../src/compose/composer.js";
 import { evaluateForm, type FormEvaluation } from "../src/compose/evaluate-form.js";
 import { evaluateSamples } from "../src/compose/evaluate-samples.js";
@@ -30,8 +29,9 @@ import { evaluateModelOnCorpus } from "../src/model/evaluate-corpus.js";
 import { measureAgreement } from "../src/music/harmony/agreement.js";
 import { readAnnotatedTunes } from "../src/music/harmony/annotated-tunes.js";
 import { DEFAULT_HARMONY_TABLES, loadHarmonyTables } from "../src/music/harmony/load.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     model: { type: "string", default: config().modelDir },
     corpus: { type: "string", default: "../shared/corpus" },

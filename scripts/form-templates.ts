@@ -5,13 +5,13 @@
  *   npm run form-templates -- [--corpus ../shared/corpus] [--out models/form-templates.json]
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { FORM_TEMPLATES_FORMAT } from "../src/compose/form-plan.js";
 import { isValidationName } from "../src/model/data.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { formTemplates } from "../src/music/form.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     corpus: { type: "string", default: "../shared/corpus" },
     out: { type: "string", default: "models/form-templates.json" },

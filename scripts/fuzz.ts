@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
 import { generateCase } from "../tests/fuzz/generators.js";
 import { DEFAULTS, formatSummary, runCase, runWatched } from "../tests/fuzz/runner.js";
+import { parseCommandLine } from "./command-line.js";
 
 /**
  * npm run fuzz -- [--count N] [--seed S] [--workers W] [--case I] [--time-limit MS]
@@ -9,7 +9,7 @@ import { DEFAULTS, formatSummary, runCase, runWatched } from "../tests/fuzz/runn
  * exits non-zero if any case escapes with a raw exception, hangs, runs out of memory or
  * yields an invalid tune. `--case` reruns one case in this thread and prints its detail.
  */
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     count: { type: "string", default: "20000" },
     seed: { type: "string", default: "1" },

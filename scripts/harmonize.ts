@@ -6,12 +6,12 @@
  * Chord symbols the file had are replaced. Without --out the ABC goes to stdout.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { harmoniseAbcText } from "../src/music/harmony/abc-text.js";
 import { chordChart } from "../src/music/harmony/chart.js";
 import { DEFAULT_HARMONY_TABLES, loadHarmonyTables } from "../src/music/harmony/load.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseCommandLine(import.meta.url, {
   allowPositionals: true,
   options: {
     out: { type: "string" },

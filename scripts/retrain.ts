@@ -9,10 +9,10 @@
  * of src/retrain/run-reports.ts: over the IPC channel when there is one, else as JSON lines
  * on stdout. `--run-id <id>` takes over a queued run the parent created.
  */
-import { parseArgs } from "node:util";
 import { config } from "../src/config.js";
 import { formatDuration, RETRAIN_DEFAULTS, retrain } from "../src/retrain/retrain.js";
 import type { RetrainMessage, RetrainProgress, RetrainSummary } from "../src/retrain/run-reports.js";
+import { parseCommandLine } from "./command-line.js";
 import { startProgressBar } from "./progress.js";
 
 function usage(problem: string): never {
@@ -24,7 +24,7 @@ function usage(problem: string): never {
 
 const { values } = (() => {
   try {
-    return parseArgs({
+    return parseCommandLine(import.meta.url, {
       options: {
         steps: { type: "string" },
         lr: { type: "string" },

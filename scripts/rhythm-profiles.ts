@@ -1,18 +1,18 @@
 /**
- * Writes the rhythm profiles composition leans note lengths towards: how long notes are,
- * where in the bar and after what, per meter and per tune type, counted from the training
- * split's tunes (the validation split stays unseen, as for the model).
+ * Writes the rhythm profiles best of N judges candidates by: per tune type and meter, the
+ * range each common note length's share of a tune's notes takes among the training split's
+ * tunes (the validation split stays unseen, as for the model).
  *
  *   npm run rhythm-profiles -- [--corpus ../shared/corpus] [--out models/rhythm-profiles.json]
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { RHYTHM_PROFILES_FORMAT } from "../src/compose/rhythm-profiles.js";
 import { isValidationName } from "../src/model/data.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { rhythmProfiles } from "../src/music/rhythm-profile.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     corpus: { type: "string", default: "../shared/corpus" },
     out: { type: "string", default: "models/rhythm-profiles.json" },

@@ -6,18 +6,18 @@
  *
  *   TOTAL_SHARDS=2 REDIS_URL=redis://127.0.0.1:6379 npm run start:sharded [-- --spawn-delay 5500]
  */
-import { parseArgs } from "node:util";
 import { createSharded } from "../src/bot/shards.js";
 import { MISSING_TOKEN_HELP } from "../src/bot/token-help.js";
 import { configOrExit, exitOnSignals } from "../src/lifecycle.js";
 import { getLog } from "../src/log.js";
+import { parseCommandLine } from "./command-line.js";
 
+const { values } = parseCommandLine(import.meta.url, { options: { "spawn-delay": { type: "string" } } });
 const cfg = configOrExit();
 if (!cfg.discordToken) {
   console.error(MISSING_TOKEN_HELP);
   process.exit(1);
 }
-const { values } = parseArgs({ options: { "spawn-delay": { type: "string" } } });
 const spawnDelay = values["spawn-delay"] === undefined ? undefined : Number(values["spawn-delay"]);
 if (spawnDelay !== undefined && !(Number.isInteger(spawnDelay) && spawnDelay >= 0)) {
   console.error(`--spawn-delay must be a whole number of milliseconds, not "${values["spawn-delay"]}"`);

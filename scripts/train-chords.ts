@@ -8,12 +8,12 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { readAnnotatedTunes } from "../src/music/harmony/annotated-tunes.js";
 import { DEFAULT_HARMONY_TABLES } from "../src/music/harmony/load.js";
 import { trainHarmony } from "../src/music/harmony/train.js";
+import { parseCommandLine } from "./command-line.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     data: { type: "string", default: "../shared/nottingham" },
     out: { type: "string", default: DEFAULT_HARMONY_TABLES },

@@ -16,12 +16,12 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { config } from "../src/config.js";
 import { trainPretrained } from "../src/model/pretrain.js";
+import { parseCommandLine } from "./command-line.js";
 import { startProgressBar } from "./progress.js";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(import.meta.url, {
   options: {
     corpus: { type: "string", default: "../shared/corpus" },
     out: { type: "string", default: "models/folk-styles-2x256" },

@@ -69,4 +69,20 @@ describe("npm run compose", () => {
     expect(run.stderr).toMatch(/temperature must be a number from 0.1 to 3/);
     expect(run.stderr).toMatch(/style must be one of reel, jig/);
   }, 30_000);
+
+  it("prints its usage for --help, and names a mistyped option with the usage instead of a stack trace", () => {
+    const help = compose("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Compose tunes offline/);
+    expect(help.stdout).toMatch(/npm run compose -- \[--style jig\]/);
+    for (const args of [["--stlye", "jig"], ["--bars"]]) {
+      const run = compose(...args);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(
+        /^compose: (Unknown option '--stlye'|Option '--bars <value>' argument missing)/,
+      );
+      expect(run.stderr).toMatch(/npm run compose -- \[--style jig\]/);
+      expect(run.stderr).not.toMatch(/ at |ERR_PARSE_ARGS/);
+    }
+  }, 30_000);
 });
