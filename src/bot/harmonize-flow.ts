@@ -2,7 +2,7 @@ import { AttachmentBuilder, type ChatInputCommandInteraction, EmbedBuilder } fro
 import { harmonise } from "../music/harmony/harmonise.js";
 import { loadHarmonyTables } from "../music/harmony/load.js";
 import { tonicName } from "../music/key.js";
-import type { Tune } from "../music/tune.js";
+import { meterName, type Tune } from "../music/tune.js";
 import type { AccompanimentName, InstrumentName } from "../render/instruments.js";
 import type { BotContext } from "./context.js";
 import { beforeDeadline, TIMED_OUT } from "./deadline.js";
@@ -48,7 +48,7 @@ export async function harmonizeIntoReply(bot: BotContext, job: Harmonization): P
     .setColor(0x2e7d32)
     .addFields(
       { name: "Key", value: `${tonicName(tune.key.tonic)} ${tune.key.mode}`, inline: true },
-      { name: "Meter", value: `${tune.meter.num}/${tune.meter.den}`, inline: true },
+      { name: "Meter", value: meterName(tune.meter), inline: true },
       { name: "Instrument", value: `${job.instrument}, ${job.accompaniment} backing`, inline: true },
     );
   const chords = chordsField(tune);

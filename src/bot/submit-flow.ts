@@ -4,7 +4,7 @@ import {
   type ChatInputCommandInteraction,
   EmbedBuilder,
 } from "discord.js";
-import type { Tune } from "../music/tune.js";
+import { meterName, type Tune } from "../music/tune.js";
 import { sentence } from "./attachments.js";
 import type { BotContext } from "./context.js";
 import { UserFacingError } from "./error-replies.js";
@@ -100,7 +100,7 @@ export async function submitForTraining(bot: BotContext, offer: Offer): Promise<
       ].join("\n"),
     )
     .addFields(
-      { name: "Meter", value: `${tune.meter.num}/${tune.meter.den}`, inline: true },
+      { name: "Meter", value: meterName(tune.meter), inline: true },
       { name: "Tokens", value: String(training.tokens.length), inline: true },
     );
   const files: AttachmentBuilder[] = [];

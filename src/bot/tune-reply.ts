@@ -10,7 +10,7 @@ import type { ComposeResult } from "../compose/composer.js";
 import { describeForm } from "../compose/form-spec.js";
 import { chordChart } from "../music/harmony/chart.js";
 import { abcKeyName, tonicName } from "../music/key.js";
-import type { Tune } from "../music/tune.js";
+import { meterName, type Tune } from "../music/tune.js";
 import { DEFAULT_ACCOMPANIMENT } from "../render/instruments.js";
 import { encodeTuneButton, stepTemperature, type TuneSettings } from "./custom-id.js";
 import { userText } from "./sanitize.js";
@@ -116,7 +116,7 @@ export function tuneEmbed(
     .addFields(
       { name: "Style", value: seeded ? "from your seed" : request.style, inline: true },
       { name: "Key", value: key, inline: true },
-      { name: "Meter", value: `${tune.meter.num}/${tune.meter.den}`, inline: true },
+      { name: "Meter", value: meterName(tune.meter), inline: true },
       { name: "Bars", value: seeded ? `${request.bars} after the seed` : String(request.bars), inline: true },
       ...(seeded
         ? []

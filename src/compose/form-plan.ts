@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Rng } from "../model/rng.js";
 import type { FormTemplate } from "../music/form.js";
-import type { BarType, Meter } from "../music/tune.js";
+import { type BarType, type Meter, meterName } from "../music/tune.js";
 import type { TuneType } from "../music/tune-type.js";
 import type { FormSpec } from "./form-spec.js";
 import { shippedModelFile } from "./shipped.js";
@@ -48,11 +48,11 @@ export class FormTemplates {
   /** The best-matching templates: same type and bars per part, else same meter, else same bars. */
   matching(type: TuneType | undefined, meter: Meter, partBars: number): FormTemplate[] {
     const sameBars = this.templates.filter((t) => t.partBars === partBars && t.parts >= 2);
-    const meterName = `${meter.num}/${meter.den}`;
+    const name = meterName(meter);
     const tiers = [
-      sameBars.filter((t) => type !== undefined && t.type === type && t.meter === meterName),
+      sameBars.filter((t) => type !== undefined && t.type === type && t.meter === name),
       sameBars.filter((t) => type !== undefined && t.type === type),
-      sameBars.filter((t) => t.meter === meterName),
+      sameBars.filter((t) => t.meter === name),
       sameBars,
     ];
     return tiers.find((t) => t.length > 0) ?? [];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { meterName, type RhythmProfile, untypicalLengths } from "../music/rhythm-profile.js";
-import type { Tune } from "../music/tune.js";
+import { type RhythmProfile, untypicalLengths } from "../music/rhythm-profile.js";
+import { meterName, type Tune } from "../music/tune.js";
 import type { TuneType } from "../music/tune-type.js";
 import { shippedModelFile } from "./shipped.js";
 

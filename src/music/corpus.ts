@@ -7,7 +7,7 @@ import { type BarProblem, checkBars } from "./bar-check.js";
 import { inferTuneType } from "./collection-types.js";
 import type { TuneRef } from "./music-errors.js";
 import { tokensToTune, tuneToTokens } from "./tokens.js";
-import { hasMeterChanges, type Tune, withoutChords } from "./tune.js";
+import { hasMeterChanges, meterName, type Tune, withoutChords } from "./tune.js";
 import { Vocabulary } from "./vocabulary.js";
 
 /**
@@ -118,7 +118,7 @@ export function analyseCorpus(sources: readonly CorpusSource[]): CorpusAnalysis 
           file,
           ref: entry.ref,
           code: "meter-change",
-          message: `changes meter (${meters.map((m) => `${m.num}/${m.den}`).join(" → ")})`,
+          message: `changes meter (${meters.map(meterName).join(" → ")})`,
         });
         continue;
       }

@@ -1,7 +1,7 @@
 import { tonicPitchClass } from "./features.js";
 import { midiOf } from "./pitch.js";
 import { add, cmp, formatRational, isZero, type Rational, ZERO } from "./rational.js";
-import { type BarType, meterLength, type Tune, type TuneElement } from "./tune.js";
+import { type BarType, meterLength, meterName, type Tune, type TuneElement } from "./tune.js";
 import type { TuneType } from "./tune-type.js";
 
 /**
@@ -184,7 +184,7 @@ export function formTemplateOf(tune: Tune): FormTemplate | undefined {
   if (n === undefined || n < 2 || n > 16 || form.partBars.some((b) => b !== n)) return undefined;
   return {
     ...(tune.rhythm ? { type: tune.rhythm } : {}),
-    meter: `${tune.meter.num}/${tune.meter.den}`,
+    meter: meterName(tune.meter),
     partBars: n,
     parts: form.partBars.length,
     copies: form.copies,

@@ -1,5 +1,5 @@
 import { mul, rat, toNumber } from "./rational.js";
-import type { Meter, Tune } from "./tune.js";
+import { meterName, type Tune } from "./tune.js";
 import type { TuneType } from "./tune-type.js";
 
 /**
@@ -19,17 +19,16 @@ export interface RhythmProfile {
   readonly meter: string;
   readonly type: TuneType;
   readonly tunes: number;
-  /** Per length (grid units) of at least MIN_SHARE of the type's notes: [10th, 90th] percentile of its share per tune. */
+  /**
+   * Per length (grid units) whose share of a tune's notes averages MIN_SHARE or more among
+   * the type's tunes: the [10th, 90th] percentile of that share.
+   */
   readonly ranges: Readonly<Record<string, readonly [number, number]>>;
 }
 
 /** Types with fewer tunes in a meter get no profile there: percentiles of a handful mean little. */
 export const MIN_PROFILE_TUNES = 20;
 const MIN_SHARE = 0.03;
-
-export function meterName(meter: Meter): string {
-  return `${meter.num}/${meter.den}`;
-}
 
 /** Share of the tune's notes and rests (outside tuplets) of each length, until its meter first changes. */
 export function lengthShares(tune: Tune): Map<number, number> {

@@ -96,6 +96,11 @@ export type TuneElement =
 
 export const DEFAULT_UNIT = rat(1, 8);
 
+/** "6/8", as musicians and ABC write it. */
+export function meterName(m: Meter): string {
+  return `${m.num}/${m.den}`;
+}
+
 export function meterLength(m: Meter): Rational {
   return rat(m.num, m.den);
 }

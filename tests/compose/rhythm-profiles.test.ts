@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RhythmProfiles } from "../../src/compose/rhythm-profiles.js";
 import { STYLE_NAMES, STYLES, type Style } from "../../src/compose/styles.js";
-import { meterName } from "../../src/music/rhythm-profile.js";
+import { meterName } from "../../src/music/tune.js";
 
 describe("the shipped rhythm profiles", () => {
   it("cover every style composed with a tune type, in the style's meter", () => {
