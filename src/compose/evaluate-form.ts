@@ -69,7 +69,8 @@ export interface FormEvaluationOptions {
   readonly candidates?: number;
   /**
    * Composed tunes per style for style recognition, at least (default 100: the standard
-   * error of a share is then under 5 points; at 40 it was 7, too coarse for a 10-point target).
+   * error of a share is then at most 5 points; at 40 up to 8, too coarse for a 10-point
+   * target).
    */
   readonly perStyle?: number;
   readonly onProgress?: (done: number, total: number) => void;
