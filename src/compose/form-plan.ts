@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { Rng } from "../model/rng.js";
 import type { FormTemplate } from "../music/form.js";
 import { type BarType, type Meter, meterName } from "../music/tune.js";
 import type { TuneType } from "../music/tune-type.js";
 import type { FormSpec } from "./form-spec.js";
-import { shippedModelFile } from "./shipped.js";
+import { shippedTable } from "./shipped.js";
 
 /**
  * The plan a composed tune follows: the bar line closing every bar (repeat signs at the
@@ -28,21 +27,10 @@ const SHIPPED_FILE = "form-templates.json";
 export class FormTemplates {
   constructor(readonly templates: readonly FormTemplate[]) {}
 
-  static fromJSON(json: unknown): FormTemplates {
-    const data = json as { format?: unknown; templates?: unknown };
-    if (data?.format !== FORM_TEMPLATES_FORMAT || !Array.isArray(data.templates))
-      throw new Error(`not a ${FORM_TEMPLATES_FORMAT} file`);
-    return new FormTemplates(data.templates as FormTemplate[]);
-  }
-
-  static read(file: string): FormTemplates {
-    return FormTemplates.fromJSON(JSON.parse(readFileSync(file, "utf8")));
-  }
-
   /** The templates shipped in the project's models/ folder; undefined when they are missing. */
   static shipped(): FormTemplates | undefined {
-    const file = shippedModelFile(SHIPPED_FILE);
-    return file ? FormTemplates.read(file) : undefined;
+    const templates = shippedTable<FormTemplate>(SHIPPED_FILE, FORM_TEMPLATES_FORMAT, "templates");
+    return templates && new FormTemplates(templates);
   }
 
   /** The best-matching templates: same type and bars per part, else same meter, else same bars. */

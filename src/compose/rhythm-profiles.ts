@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { type RhythmProfile, untypicalLengths } from "../music/rhythm-profile.js";
 import { meterName, type Tune } from "../music/tune.js";
 import type { TuneType } from "../music/tune-type.js";
-import { shippedModelFile } from "./shipped.js";
+import { shippedTable, tableFrom } from "./shipped.js";
 
 export const RHYTHM_PROFILES_FORMAT = "tunesmith-rhythm-profiles/1";
 const SHIPPED_FILE = "rhythm-profiles.json";
@@ -12,16 +11,13 @@ export class RhythmProfiles {
   constructor(readonly profiles: readonly RhythmProfile[]) {}
 
   static fromJSON(json: unknown): RhythmProfiles {
-    const data = json as { format?: unknown; profiles?: unknown };
-    if (data?.format !== RHYTHM_PROFILES_FORMAT || !Array.isArray(data.profiles))
-      throw new Error(`not a ${RHYTHM_PROFILES_FORMAT} file`);
-    return new RhythmProfiles(data.profiles as RhythmProfile[]);
+    return new RhythmProfiles(tableFrom<RhythmProfile>(json, RHYTHM_PROFILES_FORMAT, "profiles"));
   }
 
   /** The profiles shipped in the project's models/ folder; undefined when they are missing. */
   static shipped(): RhythmProfiles | undefined {
-    const file = shippedModelFile(SHIPPED_FILE);
-    return file ? RhythmProfiles.fromJSON(JSON.parse(readFileSync(file, "utf8"))) : undefined;
+    const profiles = shippedTable<RhythmProfile>(SHIPPED_FILE, RHYTHM_PROFILES_FORMAT, "profiles");
+    return profiles && new RhythmProfiles(profiles);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,4 +13,21 @@ export function shippedModelFile(name: string): string | undefined {
     if (existsSync(file)) return file;
   }
   return undefined;
+}
+
+/**
+ * The list a table file (`{ format, <field>: [...] }`, written by one of our scripts) holds;
+ * throws when the file is of another format.
+ */
+export function tableFrom<T>(json: unknown, format: string, field: string): T[] {
+  const data = json as Record<string, unknown> | undefined;
+  const list = data?.[field];
+  if (data?.format !== format || !Array.isArray(list)) throw new Error(`not a ${format} file`);
+  return list as T[];
+}
+
+/** The list of the table file models/`name`; undefined when the file is missing. */
+export function shippedTable<T>(name: string, format: string, field: string): T[] | undefined {
+  const file = shippedModelFile(name);
+  return file ? tableFrom<T>(JSON.parse(readFileSync(file, "utf8")), format, field) : undefined;
 }
