@@ -15,7 +15,7 @@ import { type ComposeResult, loadComposer } from "../src/compose/composer.js";
 import { describeForm } from "../src/compose/form-spec.js";
 import { RequestError, validateRequest } from "../src/compose/request.js";
 import { config } from "../src/config.js";
-import { isValidationName } from "../src/model/data.js";
+import { trainingTunes } from "../src/model/data.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { chordChart } from "../src/music/harmony/chart.js";
 import { importTune } from "../src/music/import.js";
@@ -198,5 +198,5 @@ function slug(title: string): string {
 
 function trainingIndex(corpus: string): NoveltyIndex {
   const analysis = analyseCorpus(readCorpusSources(corpus));
-  return new NoveltyIndex(analysis.usable.map((t) => t.tune).filter((t) => !isValidationName(t.title)));
+  return new NoveltyIndex(trainingTunes(analysis.usable.map((t) => t.tune)));
 }

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { FORM_TEMPLATES_FORMAT } from "../src/compose/form-plan.js";
-import { isValidationName } from "../src/model/data.js";
+import { trainingTunes } from "../src/model/data.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { formTemplates } from "../src/music/form.js";
 import { parseCommandLine } from "./command-line.js";
@@ -18,7 +18,7 @@ const { values } = parseCommandLine(import.meta.url, {
   },
 });
 const analysis = analyseCorpus(readCorpusSources(values.corpus as string));
-const training = analysis.usable.filter((t) => !isValidationName(t.tune.title)).map((t) => t.tune);
+const training = trainingTunes(analysis.usable.map((t) => t.tune));
 const templates = formTemplates(training);
 const json = {
   format: FORM_TEMPLATES_FORMAT,

@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { RHYTHM_PROFILES_FORMAT } from "../src/compose/rhythm-profiles.js";
-import { isValidationName } from "../src/model/data.js";
+import { trainingTunes } from "../src/model/data.js";
 import { analyseCorpus, readCorpusSources } from "../src/music/corpus.js";
 import { rhythmProfiles } from "../src/music/rhythm-profile.js";
 import { parseCommandLine } from "./command-line.js";
@@ -19,7 +19,7 @@ const { values } = parseCommandLine(import.meta.url, {
   },
 });
 const analysis = analyseCorpus(readCorpusSources(values.corpus as string));
-const training = analysis.usable.filter((t) => !isValidationName(t.tune.title)).map((t) => t.tune);
+const training = trainingTunes(analysis.usable.map((t) => t.tune));
 const profiles = rhythmProfiles(training);
 const json = {
   format: RHYTHM_PROFILES_FORMAT,

@@ -5,7 +5,7 @@ import {
   logisticRegression,
   randomForest,
 } from "../model/classifiers.js";
-import { isValidationName } from "../model/data.js";
+import { isValidationName, trainingTunes } from "../model/data.js";
 import { Rng } from "../model/rng.js";
 import { analyseCorpus, readCorpusSources } from "../music/corpus.js";
 import { rhythmFeatures, structureFeatures } from "../music/descriptors.js";
@@ -130,7 +130,7 @@ function splitCorpus(corpus: string): CorpusSplit {
   const rhythmOf = (s: StyleName) => (STYLES[s] as Style).rhythm;
   const styled = STYLE_NAMES.filter((s) => rhythmOf(s) !== undefined);
   const styleOf = (t: Tune) => styled.find((s) => rhythmOf(s) === t.rhythm);
-  const training = tunes.filter((t) => !isValidationName(t.title));
+  const training = trainingTunes(tunes);
   const real = tunes.filter((t) => isValidationName(t.title) && styleOf(t));
   if (real.length === 0) throw new Error(`no held-out tunes of a known type in ${corpus}`);
   return { tunes, training, real, styled, styleOf };

@@ -56,6 +56,11 @@ export function isValidationName(title: string, share = VALIDATION_SHARE): boole
   return digest.readUInt32BE(0) / 2 ** 32 < share;
 }
 
+/** The tunes of the training split (the others are held out by name, see isValidationName). */
+export function trainingTunes<T extends { readonly title: string }>(tunes: readonly T[]): T[] {
+  return tunes.filter((t) => !isValidationName(t.title));
+}
+
 /** "The Merry Tailor", "Merry Tailor, The" and "MERRY TAILOR." are one tune. */
 export function normaliseTitle(title: string): string {
   return title
